@@ -1,0 +1,75 @@
+namespace Strata.Posix;
+
+/// <summary>Extended attributes of an open fd. An O_PATH fd (a symlink, a device node) is reached through its /proc/self/fd link.</summary>
+public static unsafe partial class Posix
+{
+    private static void ProcFdPath(int fd, Span<byte> dest)
+    {
+        // "/proc/self/fd/" + decimal fd + NUL; dest is at least 32 bytes.
+        ReadOnlySpan<byte> prefix = "/proc/self/fd/"u8;
+        prefix.CopyTo(dest);
+        System.Buffers.Text.Utf8Formatter.TryFormat(fd, dest[prefix.Length..], out int written);
+        dest[prefix.Length + written] = 0;
+    }
+
+    /// <summary>Reads one xattr into value; returns its size, or with an empty value buffer just its size.</summary>
+    public static int GetXattr(int fd, ReadOnlySpan<byte> attr, Span<byte> value)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pn = n)
+        fixed (byte* pv = value)
+        {
+            long r = Errno.Check((long)Libc.fgetxattr(fd, pn, pv, (nuint)value.Length));
+            if (r != -Errno.EBADF) return (int)r;
+            Span<byte> path = stackalloc byte[32];
+            ProcFdPath(fd, path);
+            fixed (byte* pp = path) return (int)Errno.Check((long)Libc.getxattr(pp, pn, pv, (nuint)value.Length));
+        }
+    }
+
+    public static int SetXattr(int fd, ReadOnlySpan<byte> attr, ReadOnlySpan<byte> value, int flags = 0)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pn = n)
+        fixed (byte* pv = value)
+        {
+            int r = Errno.Check(Libc.fsetxattr(fd, pn, pv, (nuint)value.Length, flags));
+            if (r != -Errno.EBADF) return r;
+            Span<byte> path = stackalloc byte[32];
+            ProcFdPath(fd, path);
+            fixed (byte* pp = path) return Errno.Check(Libc.setxattr(pp, pn, pv, (nuint)value.Length, flags));
+        }
+    }
+
+    /// <summary>The NUL-separated list of xattr names into list; returns its length (or the size needed, with an empty list).</summary>
+    public static int ListXattr(int fd, Span<byte> list)
+    {
+        fixed (byte* pl = list)
+        {
+            long r = Errno.Check((long)Libc.flistxattr(fd, pl, (nuint)list.Length));
+            if (r != -Errno.EBADF) return (int)r;
+            Span<byte> path = stackalloc byte[32];
+            ProcFdPath(fd, path);
+            fixed (byte* pp = path) return (int)Errno.Check((long)Libc.listxattr(pp, pl, (nuint)list.Length));
+        }
+    }
+
+    public static int RemoveXattr(int fd, ReadOnlySpan<byte> attr)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pn = n)
+        {
+            int r = Errno.Check(Libc.fremovexattr(fd, pn));
+            if (r != -Errno.EBADF) return r;
+            Span<byte> path = stackalloc byte[32];
+            ProcFdPath(fd, path);
+            fixed (byte* pp = path) return Errno.Check(Libc.removexattr(pp, pn));
+        }
+    }
+}
