@@ -1,10 +1,46 @@
+using Strata.Cli.Commands;
+
 namespace Strata.Cli;
 
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        Console.Error.WriteLine("strata: not built yet");
-        return args.Length == 0 ? 2 : 2;
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                Console.Out.Write(Usage.Text);
+                return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+            }
+            return args[0] switch
+            {
+                "mount" => MountCommand.Run(args.AsSpan(1).ToArray(), source: null),
+                "umount" or "unmount" => UmountCommand.Run(args.AsSpan(1).ToArray()),
+                "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
+                "--version" or "version" => Version(),
+                MountCommand.DaemonChildFlag => MountCommand.RunDaemonChild(args.AsSpan(1).ToArray()),
+                // The mount helper form, as mount.fuse3 runs us: strata SOURCE MOUNTPOINT -o OPTIONS
+                _ when !args[0].StartsWith('-') && args.Length >= 2 => MountCommand.Run(args.AsSpan(1).ToArray(), source: args[0]),
+                _ => UnknownCommand(args[0]),
+            };
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"strata: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    private static int Version()
+    {
+        Console.WriteLine($"strata {typeof(Program).Assembly.GetName().Version}");
+        return ExitCodes.Ok;
+    }
+
+    private static int UnknownCommand(string command)
+    {
+        Console.Error.WriteLine($"strata: unknown command '{command}'; run 'strata --help' for the list");
+        return ExitCodes.Usage;
     }
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# What the tests and the benchmark need beyond the .NET SDK: FUSE tools, xattr tools, and the peer
+# overlay implementation we compare with. Installs only what is missing (needs root for apt-get).
+set -euo pipefail
+
+need=()
+command -v fusermount3 >/dev/null || need+=(fuse3)
+command -v getfattr >/dev/null || need+=(attr)
+command -v fuse-overlayfs >/dev/null || need+=(fuse-overlayfs)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+[ -e /dev/fuse ] || modprobe fuse
+grep -qw overlay /proc/filesystems || modprobe overlay || true

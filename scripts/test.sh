@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the solution (as root: the tests mount for real) and ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh || { echo "could not install the test dependencies"; exit 1; }
+
+log=$(mktemp)
+dotnet build Strata.slnx -c Release -nologo -v q 2>&1 | tail -n 3
+timeout 80m dotnet test Strata.slnx -c Release --no-build -nologo \
+  --blame-hang --blame-hang-timeout 10m \
+  --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# dotnet test prints one summary per test assembly: "Failed!  - Failed: 1, Passed: 41, Skipped: 0, ..."
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+
+# A test must never leave a mount or a server behind.
+stale=$(awk '$3 == "fuse.strata" || ($3 == "overlay" && $2 ~ /^\/tmp\//) {print $2}' /proc/self/mounts)
+if [ -n "$stale" ]; then
+  echo "stale mounts left by the tests:"; echo "$stale"
+  for m in $stale; do umount -l "$m" || true; done
+  failed=$((failed + 1))
+fi
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using Strata.Fuse;
+using Strata.Mount;
+using Strata.Union;
+using Strata.Union.Options;
+
+namespace Strata.Cli.Commands;
+
+/// <summary>
+/// strata mount: in the foreground it serves until unmounted; otherwise it starts itself again as a
+/// detached server process and returns once that process reports the mount live (or its error).
+/// </summary>
+internal static class MountCommand
+{
+    public const string DaemonChildFlag = "--serve-detached";
+
+    public static int Run(string[] args, string? source)
+    {
+        var parsed = MountArguments.Parse(args, source);
+        if (!parsed.Foreground)
+            return Daemon.StartAndWaitForReady(DaemonChildFlag, parsed.ToChildArguments());
+        return Serve(parsed, onLive: null);
+    }
+
+    public static int RunDaemonChild(string[] args)
+    {
+        Daemon.LeaveTerminalSession();
+        try
+        {
+            var parsed = MountArguments.Parse(args, source: null);
+            return Serve(parsed with { Foreground = true }, Daemon.ReportReadyAndDetach);
+        }
+        catch (CliException e)
+        {
+            Daemon.ReportError(e.ExitCode, e.Message);
+            return e.ExitCode;
+        }
+    }
+
+    private static int Serve(MountArguments args, Action? onLive)
+    {
+        OverlayOptions options = ParseOptions(args);
+        OverlayMount mount;
+        try
+        {
+            mount = OverlayMount.Start(options, args.MountPoint, args.Debug || options.Debug ? Console.Error : null);
+        }
+        catch (Exception e) when (e is OverlayConfigException or LayerStackException or FuseMountException)
+        {
+            throw new CliException(e.Message);
+        }
+
+        using (mount)
+        {
+            // SIGTERM (and ^C in the foreground) unmounts; the readers then end and Wait returns.
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Unmount);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Unmount);
+            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+            onLive?.Invoke();
+            mount.Wait();
+
+            void Unmount(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                mount.Unmount(lazy: true);
+            }
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static OverlayOptions ParseOptions(MountArguments args)
+    {
+        try
+        {
+            OverlayOptions options = OverlayOptionsParser.Parse(args.Options, Environment.CurrentDirectory);
+            return args.Source is not null && options.FsName is null ? options with { FsName = args.Source } : options;
+        }
+        catch (OverlayConfigException e)
+        {
+            throw new CliException(e.Message, ExitCodes.Usage);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Strata.Posix;
+
+namespace Strata.Cli;
+
+/// <summary>
+/// Running the server in the background. .NET cannot fork, so the command starts itself again with a hidden
+/// flag; the child mounts, writes one line on its stdout ("READY", or "ERROR code message") and then detaches
+/// from the terminal and from that pipe. The parent returns only after that line, with the child's verdict.
+/// </summary>
+internal static class Daemon
+{
+    private const string Ready = "READY";
+    private const string ErrorPrefix = "ERROR ";
+
+    public static int StartAndWaitForReady(string childFlag, IEnumerable<string> childArgs)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath ?? throw new CliException("cannot tell where the strata executable is"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        // Under "dotnet strata.dll" the process is the dotnet host: give it the dll again.
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+            start.ArgumentList.Add(typeof(Daemon).Assembly.Location);
+        start.ArgumentList.Add(childFlag);
+        foreach (string a in childArgs) start.ArgumentList.Add(a);
+
+        using Process child = Process.Start(start) ?? throw new CliException("could not start the server process");
+        child.StandardInput.Close();
+        string? line = child.StandardOutput.ReadLine();
+        if (line == Ready) return ExitCodes.Ok;
+        child.WaitForExit();
+        if (line is not null && line.StartsWith(ErrorPrefix, StringComparison.Ordinal))
+        {
+            string rest = line[ErrorPrefix.Length..];
+            int space = rest.IndexOf(' ', StringComparison.Ordinal);
+            int code = int.TryParse(rest[..Math.Max(space, 0)], out int c) ? c : ExitCodes.Failure;
+            throw new CliException(rest[(space + 1)..], code);
+        }
+        throw new CliException($"the server process ended before the mount was live (exit code {child.ExitCode})");
+    }
+
+    /// <summary>In the child, first of all: a session of its own, so that the terminal's ^C and hangup do not reach it.</summary>
+    public static void LeaveTerminalSession() => Libc.setsid();
+
+    /// <summary>In the child, once the mount is live: tell the parent, then let go of its pipes.</summary>
+    public static void ReportReadyAndDetach()
+    {
+        Console.Out.WriteLine(Ready);
+        Console.Out.Flush();
+        int devNull = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, "/dev/null", OpenFlags.O_RDWR);
+        if (devNull >= 0)
+        {
+            Libc.dup2(devNull, 0);
+            Libc.dup2(devNull, 1);
+            Libc.dup2(devNull, 2);
+            Posix.Posix.Close(devNull);
+        }
+    }
+
+    /// <summary>In the child, when mounting failed: the parent prints the message and exits with the code.</summary>
+    public static void ReportError(int exitCode, string message)
+    {
+        Console.Out.WriteLine($"{ErrorPrefix}{exitCode} {message}");
+        Console.Out.Flush();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Strata.Cli;
+
+internal static class Usage
+{
+    public const string Text = """
+        strata: a union filesystem (kernel overlayfs semantics and on-disk format, served through FUSE)
+
+        usage:
+          strata mount [-f] [-d] -o lowerdir=L1:L0[,upperdir=U,workdir=W][,OPTIONS] MOUNTPOINT
+              Mounts the layers on MOUNTPOINT like 'mount -t overlay'. Returns once the mount is live and
+              keeps serving in the background. -f stays in the foreground; -d logs every request (implies -f).
+              Several -o are joined. Without upperdir the mount is read-only.
+          strata SOURCE MOUNTPOINT -o OPTIONS
+              The mount helper form, as 'mount -t fuse.strata SOURCE MOUNTPOINT -o OPTIONS' runs it.
+          strata umount [-l] MOUNTPOINT
+              Unmounts (-l: lazily, even while files are open). 'umount' and 'fusermount3 -u' work too.
+          strata demo
+              Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
+              lands in the upper dir, and unmounts.
+          strata --version
+
+        """;
+}

@@ -1,0 +1,88 @@
+using Strata.Fuse;
+using Strata.Posix;
+using Strata.Union;
+using Strata.Union.Options;
+
+namespace Strata.Mount;
+
+/// <summary>
+/// A live union mount in this process: checks the configuration, opens the layers, mounts /dev/fuse on the
+/// mount point and serves it with the union engine until it is unmounted.
+/// </summary>
+public sealed class OverlayMount : IDisposable
+{
+    private readonly FuseMount _fuse;
+    private readonly FuseServer _server;
+    private readonly UnionFileSystem _union;
+
+    private OverlayMount(string mountPoint, FuseMount fuse, FuseServer server, UnionFileSystem union)
+    {
+        MountPoint = mountPoint;
+        _fuse = fuse;
+        _server = server;
+        _union = union;
+    }
+
+    public string MountPoint { get; }
+
+    /// <summary>
+    /// Mounts and starts serving; returns once the mount answers (the kernel's INIT is done). Throws
+    /// <see cref="OverlayConfigException"/>, <see cref="LayerStackException"/> or <see cref="FuseMountException"/>
+    /// with nothing mounted and nothing written to the layers.
+    /// </summary>
+    public static OverlayMount Start(OverlayOptions options, string mountPoint, TextWriter? debugLog = null)
+    {
+        mountPoint = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
+        MountValidator.Validate(options);
+        MountPointCheck.Check(mountPoint);
+
+        var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir));
+        FuseMount? fuse = null;
+        try
+        {
+            fuse = FuseMount.Mount(mountPoint, new FuseMountOptions
+            {
+                Source = options.FsName ?? "strata",
+                ReadOnly = options.ReadOnly,
+                ExtraMountFlags = options.MountFlags,
+            });
+            var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
+            {
+                Debug = debugLog is not null,
+                Log = debugLog,
+            });
+            server.Start();
+            var mount = new OverlayMount(mountPoint, fuse, server, union);
+            int r = Posix.Posix.Stat(mountPoint, out _);
+            if (r < 0)
+            {
+                mount.Dispose();
+                throw new FuseMountException(-r, $"mount on '{mountPoint}' does not answer: {Errno.Describe(r)}");
+            }
+            return mount;
+        }
+        catch
+        {
+            fuse?.Dispose();
+            union.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Blocks until the mount is gone (umount, fusermount3 -u, or <see cref="Unmount"/>).</summary>
+    public void Wait() => _server.Wait();
+
+    public bool Wait(TimeSpan timeout) => _server.Wait(timeout);
+
+    /// <summary>Unmounts; lazy detaches even while files are open (what SIGTERM does).</summary>
+    public void Unmount(bool lazy) => _fuse.Unmount(lazy);
+
+    public void Dispose()
+    {
+        if (MountTable.Find(MountPoint) is { } entry && MountTable.IsStrata(entry))
+            FuseMount.TryUnmount(MountPoint, lazy: true, out _);
+        _server.Wait(TimeSpan.FromSeconds(10));
+        _fuse.Dispose();
+        _union.Dispose();
+    }
+}

@@ -1,0 +1,190 @@
+using Strata.Fuse;
+using Strata.Posix;
+using Strata.Union;
+
+namespace Strata.Mount;
+
+/// <summary>
+/// The FUSE front end: translates FUSE requests into calls on the union engine. Node ids are the engine's
+/// own (its root is 1, FUSE_ROOT_ID), and file handles are the engine's, so nothing is mapped per request.
+/// Entries and attributes are not cached by the kernel (timeouts 0), so a change made directly in a layer
+/// dir shows at the next access, as it does with kernel overlayfs.
+/// </summary>
+public sealed class UnionFuseAdapter : FuseFileSystem
+{
+    private readonly UnionFileSystem _union;
+
+    public UnionFuseAdapter(UnionFileSystem union)
+    {
+        _union = union;
+    }
+
+    private static Caller CallerOf(in FuseRequestContext ctx) => new(ctx.Uid, ctx.Gid, (int)ctx.Pid);
+
+    private static int Entry(int result, ulong node, in StatX st, ref FuseEntryOut entry)
+    {
+        if (result < 0) return result;
+        entry.NodeId = node;
+        entry.Generation = 0;
+        entry.EntryValid = 0;
+        entry.AttrValid = 0;
+        AttrConversion.ToFuse(st, ref entry.Attr);
+        return 0;
+    }
+
+    private static int Attr(int result, in StatX st, ref FuseAttrOut attr)
+    {
+        if (result < 0) return result;
+        attr.AttrValid = 0;
+        AttrConversion.ToFuse(st, ref attr.Attr);
+        return 0;
+    }
+
+    public override int Lookup(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
+    {
+        int r = _union.Lookup(parent, name, out ulong node, out StatX st);
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override void Forget(ulong nodeId, ulong nlookup) => _union.Forget(nodeId, nlookup);
+
+    public override int GetAttr(in FuseRequestContext ctx, ulong nodeId, ulong? fh, ref FuseAttrOut attr)
+    {
+        int r = _union.GetAttr(nodeId, out StatX st);
+        return Attr(r, st, ref attr);
+    }
+
+    public override int SetAttr(in FuseRequestContext ctx, ulong nodeId, in FuseSetAttrIn input, ref FuseAttrOut attr)
+    {
+        var change = SetAttrConversion.ToChange(input);
+        int r = _union.SetAttr(CallerOf(ctx), nodeId, change, out StatX st);
+        return Attr(r, st, ref attr);
+    }
+
+    public override int ReadLink(in FuseRequestContext ctx, ulong nodeId, Span<byte> target, out int length)
+    {
+        int r = _union.ReadLink(nodeId, target);
+        length = Math.Max(r, 0);
+        return Math.Min(r, 0);
+    }
+
+    public override int MkNod(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint rdev, uint umask, ref FuseEntryOut entry)
+    {
+        ulong dev = FileType.MakeDev((rdev >> 8) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+        int r = _union.MkNod(CallerOf(ctx), parent, name, mode, dev, out ulong node, out StatX st);
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override int MkDir(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint umask, ref FuseEntryOut entry)
+    {
+        int r = _union.MkDir(CallerOf(ctx), parent, name, mode, out ulong node, out StatX st);
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override int Unlink(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name) =>
+        _union.Unlink(CallerOf(ctx), parent, name);
+
+    public override int RmDir(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name) =>
+        _union.RmDir(CallerOf(ctx), parent, name);
+
+    public override int Symlink(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target, ref FuseEntryOut entry)
+    {
+        int r = _union.Symlink(CallerOf(ctx), parent, name, target, out ulong node, out StatX st);
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override int Rename(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags) =>
+        _union.Rename(CallerOf(ctx), parent, name, newParent, newName, flags);
+
+    public override int Link(in FuseRequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry)
+    {
+        int r = _union.Link(CallerOf(ctx), nodeId, newParent, newName, out ulong node, out StatX st);
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override int Open(in FuseRequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
+    {
+        int r = _union.Open(CallerOf(ctx), nodeId, flags, out ulong handle);
+        open.Fh = handle;
+        return Math.Min(r, 0);
+    }
+
+    public override int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        int r = _union.Create(CallerOf(ctx), parent, name, flags, mode, out ulong node, out StatX st, out ulong handle);
+        open.Fh = handle;
+        return Entry(r, node, st, ref entry);
+    }
+
+    public override int Read(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, Span<byte> buffer, out int bytesRead)
+    {
+        int r = _union.Read(fh, offset, buffer);
+        bytesRead = Math.Max(r, 0);
+        return Math.Min(r, 0);
+    }
+
+    public override int Write(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ReadOnlySpan<byte> data, uint writeFlags, out int bytesWritten)
+    {
+        int r = _union.Write(fh, offset, data);
+        bytesWritten = Math.Max(r, 0);
+        return Math.Min(r, 0);
+    }
+
+    public override int Flush(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.Flush(fh);
+
+    public override int Release(in FuseRequestContext ctx, ulong nodeId, ulong fh, int flags) => _union.Release(fh);
+
+    public override int Fsync(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => _union.Fsync(fh, dataOnly);
+
+    public override int OpenDir(in FuseRequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
+    {
+        int r = _union.OpenDir(CallerOf(ctx), nodeId, out ulong handle);
+        open.Fh = handle;
+        return Math.Min(r, 0);
+    }
+
+    public override int ReadDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirentWriter writer)
+    {
+        int r = _union.ReadDir(fh, offset, out MergedDirectory listing);
+        if (r < 0) return r;
+        // Offsets are positions in the listing, fixed for the handle: entry i is followed by offset i + 1.
+        for (int i = (int)offset; i < listing.Count; i++)
+        {
+            if (!writer.TryAdd(listing.NameAt(i), listing.InodeAt(i), listing.TypeAt(i), i + 1))
+                break;
+        }
+        return 0;
+    }
+
+    public override int ReleaseDir(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.ReleaseDir(fh);
+
+    public override int FsyncDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => 0;
+
+    public override int StatFs(in FuseRequestContext ctx, ulong nodeId, ref FuseKStatfs statfs)
+    {
+        int r = _union.StatFs(out StatFs st);
+        if (r < 0) return r;
+        AttrConversion.ToFuse(st, ref statfs);
+        return 0;
+    }
+
+    public override int GetXattr(in FuseRequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name, Span<byte> value, out int size)
+    {
+        int r = _union.GetXattr(nodeId, name, value);
+        size = Math.Max(r, 0);
+        return Math.Min(r, 0);
+    }
+
+    public override int ListXattr(in FuseRequestContext ctx, ulong nodeId, Span<byte> list, out int size)
+    {
+        int r = _union.ListXattr(nodeId, list);
+        size = Math.Max(r, 0);
+        return Math.Min(r, 0);
+    }
+
+    public override int SetXattr(in FuseRequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags) =>
+        _union.SetXattr(CallerOf(ctx), nodeId, name, value, flags);
+
+    public override int RemoveXattr(in FuseRequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name) =>
+        _union.RemoveXattr(CallerOf(ctx), nodeId, name);
+}

@@ -1,0 +1,25 @@
+namespace Strata.Union.Options;
+
+/// <summary>What a mount was asked for: the layer dirs (absolute, top lower first) and the generic mount flags.</summary>
+public sealed record OverlayOptions
+{
+    public required IReadOnlyList<string> LowerDirs { get; init; }
+
+    public string? UpperDir { get; init; }
+
+    public string? WorkDir { get; init; }
+
+    /// <summary>Asked with "ro", or implied by a mount without an upper dir.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>MS_* flags from generic options (nosuid, nodev, noexec, noatime, ...) for mount(2).</summary>
+    public ulong MountFlags { get; init; }
+
+    /// <summary>The FUSE fsname (the "source" column of /proc/mounts), from "fsname=" or the mount source.</summary>
+    public string? FsName { get; init; }
+
+    /// <summary>Debug logging asked for through "-o debug".</summary>
+    public bool Debug { get; init; }
+
+    public bool HasUpper => UpperDir is not null;
+}

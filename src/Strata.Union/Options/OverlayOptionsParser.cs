@@ -1,0 +1,185 @@
+using System.Text;
+using Strata.Posix;
+
+namespace Strata.Union.Options;
+
+/// <summary>
+/// Parses the kernel's overlay option syntax: comma-separated options (a comma inside a path is escaped as
+/// "\,"), "lowerdir=A:B" (top first; "\:" escapes a colon) or repeated "lowerdir+=A", "upperdir=", "workdir=",
+/// plus the generic options that mount(8) and mount.fuse3 pass along. Relative paths are taken from baseDir.
+/// </summary>
+public static class OverlayOptionsParser
+{
+    // Generic options mount(8) and mount.fuse3 pass: accepted, and mapped to mount flags where they are flags.
+    private static readonly Dictionary<string, ulong> FlagOptions = new(StringComparer.Ordinal)
+    {
+        ["nosuid"] = Libc.MS_NOSUID,
+        ["nodev"] = Libc.MS_NODEV,
+        ["noexec"] = Libc.MS_NOEXEC,
+        ["noatime"] = Libc.MS_NOATIME,
+        ["nodiratime"] = Libc.MS_NODIRATIME,
+        ["relatime"] = Libc.MS_RELATIME,
+    };
+
+    private static readonly HashSet<string> IgnoredOptions = new(StringComparer.Ordinal)
+    {
+        "rw", "dev", "suid", "exec", "atime", "diratime", "norelatime", "strictatime", "nostrictatime",
+        "lazytime", "nolazytime", "sync", "async", "auto", "noauto", "user", "nouser", "users", "owner",
+        "nofail", "_netdev", "defaults", "silent", "loud", "iversion", "noiversion", "mand", "nomand",
+        // FUSE options that Strata always applies or that only concern libfuse-based servers.
+        "allow_other", "default_permissions", "auto_unmount", "allow_root",
+    };
+
+    private static readonly HashSet<string> IgnoredValueOptions = new(StringComparer.Ordinal)
+    {
+        "subtype", "max_read", "blksize", "context", "fscontext", "defcontext", "rootcontext", "uid", "gid",
+        "uuid", // only changes how origin file handles are encoded, which Strata does not write yet
+    };
+
+    // Overlay features with a value that gives the semantics Strata has; other values are refused.
+    private static readonly Dictionary<string, string[]> FeatureOptions = new(StringComparer.Ordinal)
+    {
+        ["redirect_dir"] = ["off", "nofollow"],
+        ["index"] = ["off"],
+        ["metacopy"] = ["off"],
+        ["nfs_export"] = ["off"],
+        ["xino"] = ["off", "auto"],
+        ["verity"] = ["off"],
+    };
+
+    private static readonly HashSet<string> RefusedFlags = new(StringComparer.Ordinal)
+    {
+        "volatile", "userxattr",
+    };
+
+    public static OverlayOptions Parse(IEnumerable<string> optionStrings, string baseDir)
+    {
+        var lowers = new List<string>();
+        bool sawLowerDir = false, sawLowerAppend = false;
+        string? upper = null, work = null, fsName = null;
+        bool readOnly = false, debug = false;
+        ulong flags = 0;
+
+        foreach (string optionString in optionStrings)
+        {
+            foreach (string option in SplitUnescaped(optionString, ','))
+            {
+                if (option.Length == 0) continue;
+                int eq = option.IndexOf('=', StringComparison.Ordinal);
+                string key = eq < 0 ? option : option[..eq];
+                string? value = eq < 0 ? null : option[(eq + 1)..];
+                switch (key)
+                {
+                    case "lowerdir":
+                        if (sawLowerAppend) throw Invalid("'lowerdir=' and 'lowerdir+=' cannot be mixed; give the layers one way");
+                        if (string.IsNullOrEmpty(value)) throw Invalid("'lowerdir=' needs at least one directory");
+                        sawLowerDir = true;
+                        lowers.Clear();
+                        foreach (string dir in SplitUnescaped(value, ':'))
+                        {
+                            if (dir.Length == 0) throw Invalid($"'lowerdir={value}' has an empty layer (two colons in a row, or a colon at an end)");
+                            lowers.Add(Resolve(Unescape(dir), baseDir));
+                        }
+                        break;
+                    case "lowerdir+":
+                        if (sawLowerDir) throw Invalid("'lowerdir=' and 'lowerdir+=' cannot be mixed; give the layers one way");
+                        if (string.IsNullOrEmpty(value)) throw Invalid("'lowerdir+=' needs a directory");
+                        sawLowerAppend = true;
+                        lowers.Add(Resolve(Unescape(value), baseDir));
+                        break;
+                    case "upperdir":
+                        upper = Resolve(Unescape(RequireValue(key, value)), baseDir);
+                        break;
+                    case "workdir":
+                        work = Resolve(Unescape(RequireValue(key, value)), baseDir);
+                        break;
+                    case "ro":
+                        readOnly = true;
+                        break;
+                    case "debug":
+                        debug = true;
+                        break;
+                    case "fsname":
+                        fsName = RequireValue(key, value);
+                        break;
+                    default:
+                        flags |= Generic(key, value);
+                        break;
+                }
+            }
+        }
+
+        return new OverlayOptions
+        {
+            LowerDirs = lowers,
+            UpperDir = upper,
+            WorkDir = work,
+            ReadOnly = readOnly || upper is null,
+            MountFlags = flags | (readOnly ? Libc.MS_RDONLY : 0),
+            FsName = fsName,
+            Debug = debug,
+        };
+    }
+
+    private static ulong Generic(string key, string? value)
+    {
+        if (value is null && FlagOptions.TryGetValue(key, out ulong flag)) return flag;
+        if (value is null && IgnoredOptions.Contains(key)) return 0;
+        if (value is not null && IgnoredValueOptions.Contains(key)) return 0;
+        if (key.StartsWith("x-", StringComparison.Ordinal)) return 0; // userspace-only options of mount(8)
+        if (RefusedFlags.Contains(key))
+            throw Invalid($"option '{key}' is not supported by Strata yet; mount without it");
+        if (FeatureOptions.TryGetValue(key, out string[]? allowed))
+        {
+            if (value is not null && Array.IndexOf(allowed, value) >= 0) return 0;
+            throw Invalid($"option '{key}={value}' is not supported by Strata yet (supported: {string.Join(", ", allowed.Select(a => key + "=" + a))})");
+        }
+        throw Invalid($"unknown option '{(value is null ? key : key + "=" + value)}'");
+    }
+
+    private static string RequireValue(string key, string? value) =>
+        string.IsNullOrEmpty(value) ? throw Invalid($"'{key}=' needs a directory") : value;
+
+    private static string Resolve(string path, string baseDir) => Path.GetFullPath(path, baseDir);
+
+    private static OverlayConfigException Invalid(string message) => new(Errno.EINVAL, message);
+
+    /// <summary>Splits at separators not preceded by a backslash; the escapes stay for <see cref="Unescape"/>.</summary>
+    internal static List<string> SplitUnescaped(string s, char separator)
+    {
+        var parts = new List<string>();
+        var current = new StringBuilder();
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\\' && i + 1 < s.Length)
+            {
+                current.Append(c).Append(s[++i]);
+            }
+            else if (c == separator)
+            {
+                parts.Add(current.ToString());
+                current.Clear();
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+        parts.Add(current.ToString());
+        return parts;
+    }
+
+    /// <summary>"\x" becomes "x", as the kernel unescapes layer paths.</summary>
+    internal static string Unescape(string s)
+    {
+        if (!s.Contains('\\', StringComparison.Ordinal)) return s;
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '\\' && i + 1 < s.Length) i++;
+            sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
+}

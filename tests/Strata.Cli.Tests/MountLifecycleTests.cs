@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Strata.Cli.Tests.Support;
+
+namespace Strata.Cli.Tests;
+
+/// <summary>The ways a Strata mount is made and ended: strata mount/umount, the mount helper form, umount(8), fusermount3 -u, SIGTERM.</summary>
+public sealed class MountLifecycleTests
+{
+    private static TempDir Layout()
+    {
+        var dir = new TempDir();
+        foreach (string d in new[] { "l0", "upper", "work", "overlay" }) dir.Make(d);
+        File.WriteAllText(dir["l0/hello"], "hello from l0\n");
+        return dir;
+    }
+
+    private const string Options = "lowerdir=./l0,upperdir=./upper,workdir=./work";
+
+    [Theory]
+    [InlineData("strata")]
+    [InlineData("umount")]
+    [InlineData("fusermount3")]
+    public void MountIsLiveOnReturnAndEndsWithEachUnmount(string how) => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        // Live as soon as the command returned: no wait, no retry.
+        Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
+
+        ProcessResult r = how switch
+        {
+            "strata" => StrataCli.Run("umount", dir["overlay"]),
+            "umount" => ProcessRunner.Run("umount", dir["overlay"]),
+            _ => ProcessRunner.Run("fusermount3", "-u", dir["overlay"]),
+        };
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        Assert.False(Mounts.IsMounted(dir["overlay"]));
+        Assert.True(Mounts.WaitForServersToExit(dir["overlay"], TimeSpan.FromSeconds(15)), "the server process did not end after unmount");
+    });
+
+    [Fact]
+    public void MountHelperFormAndMountTypeFuseStrata() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        // The form mount.fuse3 runs: strata SOURCE MOUNTPOINT -o OPTIONS
+        ProcessResult r = StrataCli.Run(["demo-source", dir["overlay"], "-o", "rw,nosuid,nodev," + Options], workingDirectory: dir.Path);
+        try
+        {
+            Assert.True(r.ExitCode == 0, r.StandardError);
+            Assert.True(Mounts.IsMounted(dir["overlay"], "fuse.strata"));
+            Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
+        }
+        finally
+        {
+            StrataCli.Run("umount", dir["overlay"]);
+            Mounts.ForceCleanUp(dir["overlay"]);
+        }
+
+        // And through mount(8): mount -t fuse.strata finds "strata" on PATH via mount.fuse3.
+        string bin = dir.Make("bin");
+        StrataCli.WriteWrapperScript(bin);
+        var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        r = ProcessRunner.Run("mount", ["-t", "fuse.strata", "layers", dir["overlay"], "-o", Options], environment: env, workingDirectory: dir.Path);
+        try
+        {
+            Assert.True(r.ExitCode == 0, r.StandardError + r.StandardOutput);
+            Assert.True(Mounts.IsMounted(dir["overlay"], "fuse.strata"));
+            File.WriteAllText(dir["overlay/new"], "through mount(8)\n");
+            Assert.Equal("through mount(8)\n", File.ReadAllText(dir["upper/new"]));
+        }
+        finally
+        {
+            ProcessRunner.Run("umount", dir["overlay"]);
+            Mounts.ForceCleanUp(dir["overlay"]);
+            Mounts.WaitForServersToExit(dir["overlay"], TimeSpan.FromSeconds(15));
+        }
+    });
+
+    [Fact]
+    public void SigtermUnmountsAForegroundServerCleanly() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        var start = new ProcessStartInfo(StrataCli.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { StrataCli.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        using Process server = Process.Start(start)!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!Mounts.IsMounted(dir["overlay"], "fuse.strata") && DateTime.UtcNow < deadline && !server.HasExited) Thread.Sleep(20);
+            Assert.True(Mounts.IsMounted(dir["overlay"], "fuse.strata"), "foreground mount did not come up: " + (server.HasExited ? server.StandardError.ReadToEnd() : ""));
+            Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
+
+            Assert.Equal(0, Posix.Libc.kill(server.Id, 15));
+            Assert.True(server.WaitForExit(15_000), "server did not exit on SIGTERM");
+            Assert.Equal(0, server.ExitCode);
+            Assert.False(Mounts.IsMounted(dir["overlay"]));
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill();
+            Mounts.ForceCleanUp(dir["overlay"]);
+        }
+    });
+
+    [Fact]
+    public void ReadOnlyMountWithLowersOnly() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        dir.Make("l1");
+        File.WriteAllText(dir["l1/hello"], "hello from l1\n");
+        using var mount = StrataMount.Mount("lowerdir=./l1:./l0", dir["overlay"], dir.Path);
+        Assert.Equal("hello from l1\n", File.ReadAllText(dir["overlay/hello"]));
+        var e = Assert.ThrowsAny<IOException>(() => File.WriteAllText(dir["overlay/new"], "x"));
+        Assert.Contains("Read-only", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.ThrowsAny<IOException>(() => File.Delete(dir["overlay/hello"]));
+        Assert.True(File.Exists(dir["l1/hello"]));
+    });
+
+    [Fact]
+    public void DirectChangesInLayersShowThrough() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.False(File.Exists(dir["overlay/later"]));
+        File.WriteAllText(dir["l0/later"], "added in the layer\n");
+        Assert.Equal("added in the layer\n", File.ReadAllText(dir["overlay/later"]));
+        File.WriteAllText(dir["l0/hello"], "changed in the layer\n");
+        Assert.Equal("changed in the layer\n", File.ReadAllText(dir["overlay/hello"]));
+        File.Delete(dir["l0/later"]);
+        Assert.False(File.Exists(dir["overlay/later"]));
+    });
+}

@@ -1,0 +1,96 @@
+namespace Strata.Cli.Tests.Support;
+
+/// <summary>Mount table look-ups and the last-resort clean-up that every mounting test runs, pass or fail.</summary>
+public static class Mounts
+{
+    public static bool IsMounted(string mountPoint, string? fsType = null)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            string[] f = line.Split(' ');
+            int dash = Array.IndexOf(f, "-");
+            if (f.Length > 4 && f[4] == full && (fsType is null || (dash > 0 && f[dash + 1] == fsType))) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Unmounts whatever is on mountPoint (lazily, so it cannot block), aborting a hung FUSE connection, and ends its server.</summary>
+    public static void ForceCleanUp(string mountPoint)
+    {
+        for (int i = 0; i < 5 && IsMounted(mountPoint); i++)
+        {
+            AbortFuseConnection(mountPoint);
+            ProcessRunner.Run("umount", ["-l", mountPoint], TimeSpan.FromSeconds(20));
+        }
+        KillServersOf(mountPoint);
+    }
+
+    /// <summary>Waits for the server processes of a mount point (found by their command line) to end; kills them after the limit.</summary>
+    public static bool WaitForServersToExit(string mountPoint, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (ServerPids(mountPoint).Count == 0) return true;
+            Thread.Sleep(50);
+        }
+        KillServersOf(mountPoint);
+        return false;
+    }
+
+    public static List<int> ServerPids(string mountPoint)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
+        var pids = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                string[] argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (argv.Any(a => a.EndsWith("strata.dll", StringComparison.Ordinal) || a.EndsWith("/strata", StringComparison.Ordinal))
+                    && argv.Contains(full))
+                    pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    private static void KillServersOf(string mountPoint)
+    {
+        foreach (int pid in ServerPids(mountPoint))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private static void AbortFuseConnection(string mountPoint)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            string[] f = line.Split(' ');
+            int dash = Array.IndexOf(f, "-");
+            if (f.Length <= 4 || f[4] != full || dash < 0 || !f[dash + 1].StartsWith("fuse", StringComparison.Ordinal)) continue;
+            string[] dev = f[2].Split(':');
+            string abort = $"/sys/fs/fuse/connections/{dev[1]}/abort";
+            if (dev[0] == "0" && File.Exists(abort)) File.WriteAllText(abort, "1");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using Strata.Posix;
+
+namespace Strata.Cli.Tests.Support;
+
+/// <summary>
+/// Everything about a dir tree that two overlay implementations must agree on: per path the type, permission
+/// bits, device numbers, size, contents or link target, and the trusted.overlay.opaque/whiteout xattrs.
+/// Owners, times and inode numbers are left out on purpose (they differ between two runs of the same steps).
+/// </summary>
+public static class TreeSnapshot
+{
+    public static List<string> Take(string root, bool includeOverlayXattrs = true)
+    {
+        var lines = new List<string>();
+        Walk(root, "", lines, includeOverlayXattrs);
+        lines.Sort(StringComparer.Ordinal);
+        return lines;
+    }
+
+    private static void Walk(string root, string relative, List<string> lines, bool xattrs)
+    {
+        string dir = relative.Length == 0 ? root : Path.Combine(root, relative);
+        foreach (string full in Directory.EnumerateFileSystemEntries(dir))
+        {
+            string rel = relative.Length == 0 ? Path.GetFileName(full) : relative + "/" + Path.GetFileName(full);
+            int r = Posix.Posix.Stat(full, out StatX st, followSymlinks: false);
+            if (r < 0) { lines.Add($"{rel} stat-error {r}"); continue; }
+            var line = new StringBuilder(rel);
+            line.Append($" mode={Convert.ToString(st.Mode, 8)}");
+            if (st.IsRegular) line.Append($" size={st.Size} data={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(full)))[..16]}");
+            else if (st.IsSymlink) line.Append($" -> {new FileInfo(full).LinkTarget}");
+            else if (!st.IsDirectory) line.Append($" rdev={st.RdevMajor},{st.RdevMinor}");
+            if (xattrs)
+            {
+                foreach (string name in new[] { "trusted.overlay.opaque", "trusted.overlay.whiteout" })
+                    if (ReadXattr(full, name) is { } value) line.Append($" {name}={value}");
+            }
+            lines.Add(line.ToString());
+            if (st.IsDirectory) Walk(root, rel, lines, xattrs);
+        }
+    }
+
+    private static string? ReadXattr(string path, string name)
+    {
+        int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        if (fd < 0) return null;
+        try
+        {
+            Span<byte> value = stackalloc byte[256];
+            int n = Posix.Posix.GetXattr(fd, Encoding.UTF8.GetBytes(name), value);
+            return n < 0 ? null : Encoding.UTF8.GetString(value[..n]);
+        }
+        finally
+        {
+            Posix.Posix.Close(fd);
+        }
+    }
+}
