@@ -1,0 +1,74 @@
+using Strata.Posix;
+using Strata.Union.Options;
+
+namespace Strata.Union.Tests.Options;
+
+public sealed class OverlayOptionsParserTests
+{
+    private static OverlayOptions Parse(params string[] options) => OverlayOptionsParser.Parse(options, "/base");
+
+    [Fact]
+    public void KernelSyntaxWithRelativePaths()
+    {
+        OverlayOptions o = Parse("lowerdir=./layer1:./layer0,upperdir=./layer2,workdir=./work");
+        Assert.Equal(["/base/layer1", "/base/layer0"], o.LowerDirs);
+        Assert.Equal("/base/layer2", o.UpperDir);
+        Assert.Equal("/base/work", o.WorkDir);
+        Assert.False(o.ReadOnly);
+    }
+
+    [Fact]
+    public void EscapedColonsAndCommasStayInPaths()
+    {
+        OverlayOptions o = Parse(@"lowerdir=/a\:b:/c\,d,upperdir=/u,workdir=/w");
+        Assert.Equal(["/a:b", "/c,d"], o.LowerDirs);
+    }
+
+    [Fact]
+    public void SeveralOptionStringsAreJoined()
+    {
+        OverlayOptions o = Parse("lowerdir=/l", "upperdir=/u", "workdir=/w,noatime");
+        Assert.Equal("/u", o.UpperDir);
+        Assert.Equal(Libc.MS_NOATIME, o.MountFlags & Libc.MS_NOATIME);
+    }
+
+    [Fact]
+    public void LowerdirAppendAddsLayersTopFirst()
+    {
+        OverlayOptions o = Parse("lowerdir+=/l1,lowerdir+=/l2,lowerdir+=/l3");
+        Assert.Equal(["/l1", "/l2", "/l3"], o.LowerDirs);
+        Assert.True(o.ReadOnly);
+    }
+
+    [Fact]
+    public void GenericMountOptionsAreAccepted()
+    {
+        OverlayOptions o = Parse("rw,dev,suid,nosuid,nodev,relatime,defaults,lowerdir=/l,x-systemd.automount,allow_other,default_permissions,redirect_dir=off,index=off,xino=auto");
+        Assert.Equal(Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_RELATIME, o.MountFlags);
+    }
+
+    [Fact]
+    public void RoMakesTheMountReadOnly()
+    {
+        OverlayOptions o = Parse("ro,lowerdir=/l,upperdir=/u,workdir=/w");
+        Assert.True(o.ReadOnly);
+        Assert.Equal(Libc.MS_RDONLY, o.MountFlags & Libc.MS_RDONLY);
+    }
+
+    [Theory]
+    [InlineData("lowerdir=/l,bogus", "unknown option 'bogus'")]
+    [InlineData("lowerdir=/l,redirect_dir=on", "redirect_dir=on")]
+    [InlineData("lowerdir=/l,index=on", "index=on")]
+    [InlineData("lowerdir=/l,metacopy=on", "metacopy=on")]
+    [InlineData("lowerdir=/l,volatile", "volatile")]
+    [InlineData("lowerdir=/l::/m", "empty layer")]
+    [InlineData("lowerdir=", "needs at least one")]
+    [InlineData("lowerdir=/l,lowerdir+=/m", "cannot be mixed")]
+    [InlineData("lowerdir=/l,upperdir=", "needs a directory")]
+    public void RefusedWithAMessage(string options, string expected)
+    {
+        var e = Assert.Throws<OverlayConfigException>(() => Parse(options));
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Contains(expected, e.Message);
+    }
+}
