@@ -32,12 +32,12 @@ internal static class AttrConversion
     public static void ToFuse(in StatFs st, ref FuseKStatfs statfs)
     {
         statfs.Blocks = st.Blocks;
-        statfs.BFree = st.BlocksFree;
-        statfs.BAvail = st.BlocksAvailable;
+        statfs.BlocksFree = st.BlocksFree;
+        statfs.BlocksAvailable = st.BlocksAvailable;
         statfs.Files = st.Files;
-        statfs.FFree = st.FilesFree;
-        statfs.BSize = (uint)st.BlockSize;
-        statfs.FrSize = (uint)st.FragmentSize;
-        statfs.NameLen = Posix.Posix.NameMax;
+        statfs.FilesFree = st.FilesFree;
+        statfs.BlockSize = (uint)st.BlockSize;
+        statfs.FragmentSize = (uint)st.FragmentSize;
+        statfs.NameLength = Posix.Posix.NameMax;
     }
 }
