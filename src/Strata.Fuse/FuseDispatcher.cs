@@ -66,7 +66,8 @@ internal sealed class FuseDispatcher
 #pragma warning restore CA1031
         {
             (log ?? Console.Error).WriteLine($"fuse: {header.Opcode} unique={header.Unique} nodeid={header.NodeId} threw {e}");
-            result = -Errno.EIO;
+            // FORGET, BATCH_FORGET and INTERRUPT are never answered, not even with an error.
+            result = header.Opcode is FuseOpcode.Forget or FuseOpcode.BatchForget or FuseOpcode.Interrupt ? NoReply : -Errno.EIO;
             bodyLength = 0;
         }
 
