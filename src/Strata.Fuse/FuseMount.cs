@@ -5,7 +5,7 @@ using Strata.Posix;
 namespace Strata.Fuse;
 
 /// <summary>
-/// A FUSE mount made as root with mount(2): opens /dev/fuse and hands its descriptor to the kernel in the mount
+/// A FUSE mount made as root with mount(2) (or, unprivileged, through fusermount3): opens /dev/fuse and hands its descriptor to the kernel in the mount
 /// data. The kernel's INIT then waits on <see cref="DeviceFd"/> for a <see cref="FuseServer"/>. Dispose after the
 /// server has ended: it closes the descriptor (and lazily unmounts if that has not happened).
 /// </summary>
@@ -14,13 +14,17 @@ public sealed class FuseMount : IDisposable
     private int deviceFd;
     private bool mounted;
 
-    private FuseMount(int deviceFd, string mountPoint, uint? connectionId)
+    private FuseMount(int deviceFd, string mountPoint, uint? connectionId, bool throughFusermount)
     {
         this.deviceFd = deviceFd;
         MountPoint = mountPoint;
         ConnectionId = connectionId;
+        ThroughFusermount = throughFusermount;
         mounted = true;
     }
+
+    /// <summary>Mounted by fusermount3 (so an unprivileged caller unmounts through it too).</summary>
+    public bool ThroughFusermount { get; }
 
     /// <summary>The /dev/fuse descriptor (O_CLOEXEC) the session runs on; -1 once disposed.</summary>
     public int DeviceFd => deviceFd;
@@ -30,10 +34,13 @@ public sealed class FuseMount : IDisposable
     /// <summary>The fusectl connection number (for <see cref="Abort"/> and <see cref="FuseServerOptions.ConnectionId"/>).</summary>
     public uint? ConnectionId { get; }
 
+    /// <summary>Mounts with mount(2) as root; an unprivileged caller goes through <see cref="MountWithFusermount"/>.</summary>
     public static FuseMount Mount(string mountPoint, FuseMountOptions options)
     {
         ArgumentNullException.ThrowIfNull(mountPoint);
         ArgumentNullException.ThrowIfNull(options);
+        if (Libc.geteuid() != 0)
+            return MountWithFusermount(mountPoint, options);
         string target = Path.GetFullPath(mountPoint);
 
         int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, "/dev/fuse", OpenFlags.O_RDWR);
@@ -56,13 +63,31 @@ public sealed class FuseMount : IDisposable
             Libc.close(fd);
             throw new FuseMountException(errno, $"cannot mount FUSE on {target}: {Errno.Describe(errno)}");
         }
-        return new FuseMount(fd, target, FuseConnections.Find(target));
+        return new FuseMount(fd, target, FuseConnections.Find(target), throughFusermount: false);
+    }
+
+    /// <summary>
+    /// Mounts through the setuid fusermount3, which needs no privilege (allow_other then needs user_allow_other in
+    /// /etc/fuse.conf). It passes the /dev/fuse descriptor back over a socketpair named by _FUSE_COMMFD.
+    /// </summary>
+    public static FuseMount MountWithFusermount(string mountPoint, FuseMountOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mountPoint);
+        ArgumentNullException.ThrowIfNull(options);
+        string target = Path.GetFullPath(mountPoint);
+        int fd = FusermountLauncher.Mount(target, options);
+        return new FuseMount(fd, target, FuseConnections.Find(target), throughFusermount: true);
     }
 
     /// <summary>umount2 of <see cref="MountPoint"/>; <paramref name="detach"/> = MNT_DETACH (works while busy).</summary>
     public void Unmount(bool detach)
     {
-        if (!TryUnmount(MountPoint, detach, out int errno))
+        int errno;
+        if (ThroughFusermount && Libc.geteuid() != 0)
+            errno = FusermountLauncher.Unmount(MountPoint, detach);
+        else
+            TryUnmount(MountPoint, detach, out errno);
+        if (errno != 0)
             throw new FuseMountException(errno, $"cannot unmount {MountPoint}: {Errno.Describe(errno)}");
         mounted = false;
     }
@@ -87,7 +112,10 @@ public sealed class FuseMount : IDisposable
     {
         if (mounted)
         {
-            TryUnmount(MountPoint, lazy: true, out _);
+            if (ThroughFusermount && Libc.geteuid() != 0)
+                FusermountLauncher.Unmount(MountPoint, lazy: true);
+            else
+                TryUnmount(MountPoint, lazy: true, out _);
             mounted = false;
         }
         int fd = Interlocked.Exchange(ref deviceFd, -1);

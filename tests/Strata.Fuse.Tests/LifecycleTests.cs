@@ -50,6 +50,28 @@ public class LifecycleTests
     }
 
     [Fact]
+    public void MountThroughFusermountWorks()
+    {
+        var fs = new MemoryFileSystem();
+        using var m = new MountedFileSystem(fs, fusermount: true);
+        Assert.True(m.Mount.ThroughFusermount);
+        Assert.NotNull(m.Mount.ConnectionId);
+        File.WriteAllText(m.PathOf("f"), "via fusermount3");
+        Assert.Equal("via fusermount3", File.ReadAllText(m.PathOf("f")));
+        Assert.Equal(Libc.FD_CLOEXEC, Libc.fcntl(m.Mount.DeviceFd, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
+
+        m.Mount.Unmount(detach: false);
+        AssertEnded(m, fs);
+    }
+
+    [Fact]
+    public void DeviceFdIsCloseOnExec()
+    {
+        using var m = new MountedFileSystem(new MemoryFileSystem());
+        Assert.Equal(Libc.FD_CLOEXEC, Libc.fcntl(m.Mount.DeviceFd, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
+    }
+
+    [Fact]
     public void TryUnmountReportsErrors()
     {
         string dir = Directory.CreateTempSubdirectory("strata-fuse-test-").FullName;

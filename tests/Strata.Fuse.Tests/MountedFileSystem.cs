@@ -10,7 +10,7 @@ internal sealed class MountedFileSystem : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0)
+    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("strata-fuse-test-").FullName;
         if (!Directory.StartsWith("/tmp/", StringComparison.Ordinal))
@@ -20,7 +20,9 @@ internal sealed class MountedFileSystem : IDisposable
         }
         try
         {
-            Mount = FuseMount.Mount(Directory, new FuseMountOptions());
+            Mount = fusermount
+                ? FuseMount.MountWithFusermount(Directory, new FuseMountOptions())
+                : FuseMount.Mount(Directory, new FuseMountOptions());
             Server = new FuseServer(Mount.DeviceFd, fs, new FuseServerOptions
             {
                 Threads = threads > 0 ? threads : Math.Max(2, Environment.ProcessorCount),
