@@ -263,15 +263,43 @@ public class MountTests
         Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(m.PathOf("nothing"), out _));
     }
 
+    [Fact]
+    public unsafe void RequestPathDoesNotAllocate()
+    {
+        var fs = new RootOnlyFileSystem();
+        using var m = new MountedFileSystem(fs);
+        byte[] path = Utf8(m.Directory + "\0");
+        StatX st;
+        fixed (byte* p = path)
+        {
+            // Warm up (JIT, first-call paths), then count: the root's attributes are never cached (attr_valid 0),
+            // so every statx is one GETATTR round trip through a reader thread.
+            for (int i = 0; i < 200; i++)
+                Assert.Equal(0, Libc.statx(OpenFlags.AT_FDCWD, p, 0, StatX.STATX_BASIC_STATS, &st));
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 5000; i++)
+                Libc.statx(OpenFlags.AT_FDCWD, p, 0, StatX.STATX_BASIC_STATS, &st);
+            long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated for 5000 requests");
+        }
+        Assert.True(fs.GetAttrCalls >= 5000, $"only {fs.GetAttrCalls} GETATTR requests reached the server");
+        Assert.True(m.Server.Wait(TimeSpan.Zero) == false);
+    }
+
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
     /// <summary>Only a root directory: everything else is the base class's ENOSYS.</summary>
     private sealed class RootOnlyFileSystem : FuseFileSystem
     {
+        private int getAttrCalls;
+
+        public int GetAttrCalls => Volatile.Read(ref getAttrCalls);
+
         public override int Lookup(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry) => -Errno.ENOENT;
 
         public override int GetAttr(in FuseRequestContext ctx, ulong nodeId, ulong? fh, ref FuseAttrOut attr)
         {
+            Interlocked.Increment(ref getAttrCalls);
             if (nodeId != FuseProtocol.RootId)
                 return -Errno.ENOENT;
             attr.Attr.Ino = FuseProtocol.RootId;
