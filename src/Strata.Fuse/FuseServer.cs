@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+using Strata.Posix;
+
+namespace Strata.Fuse;
+
+/// <summary>
+/// Runs a session on an open /dev/fuse descriptor: dedicated OS threads each block in read(), handle the request
+/// inline through the <see cref="FuseDispatcher"/> and answer with one write() on the same descriptor. When the
+/// kernel ends the connection (unmount, abort), every blocked read() fails with ENODEV, all readers return, and
+/// <see cref="FuseFileSystem.Destroy"/> is called once. The descriptor stays the caller's to close, after
+/// <see cref="Wait()"/>.
+/// </summary>
+public sealed class FuseServer
+{
+    private readonly int deviceFd;
+    private readonly FuseServerOptions options;
+    private readonly FuseDispatcher dispatcher;
+    private readonly ManualResetEventSlim ended = new(false);
+    private readonly Thread[] threads;
+    private int running;
+    private int started;
+
+    public FuseServer(int deviceFd, FuseFileSystem fs, FuseServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(fs);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1);
+        if (options.MaxWrite < 4096 || options.MaxWrite % 4096 != 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxWrite must be a positive multiple of 4096.");
+        this.deviceFd = deviceFd;
+        this.options = options;
+        dispatcher = new FuseDispatcher(fs, options);
+        threads = new Thread[options.Threads];
+    }
+
+    /// <summary>What INIT settled, once it has been answered.</summary>
+    public FuseConnectionInfo? Connection => dispatcher.Connection;
+
+    /// <summary>Reader threads that have not returned yet.</summary>
+    public int RunningReaders => Volatile.Read(ref running);
+
+    /// <summary>True once every reader has returned.</summary>
+    public bool HasEnded => ended.IsSet;
+
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref started, 1) != 0)
+            throw new InvalidOperationException("The server has already been started.");
+        running = threads.Length;
+        for (int i = 0; i < threads.Length; i++)
+        {
+            threads[i] = new Thread(ReaderLoop)
+            {
+                IsBackground = true,
+                Name = "fuse-reader-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            threads[i].Start();
+        }
+    }
+
+    /// <summary>Blocks until the session has ended and every reader has returned.</summary>
+    public void Wait() => ended.Wait();
+
+    public bool Wait(TimeSpan timeout) => ended.Wait(timeout);
+
+    /// <summary>
+    /// Ends the session from this side (for tests): aborts the kernel connection through fusectl, which wakes all
+    /// readers with ENODEV (the mount then answers ENOTCONN until unmounted), and waits up to 30 s for them.
+    /// Needs <see cref="FuseServerOptions.ConnectionId"/>.
+    /// </summary>
+    public void Stop()
+    {
+        if (Volatile.Read(ref started) == 0 || ended.IsSet)
+            return;
+        if (options.ConnectionId is not uint id)
+            throw new InvalidOperationException("Stop needs FuseServerOptions.ConnectionId (FuseMount.ConnectionId).");
+        FuseConnections.Abort(id);
+        if (!ended.Wait(TimeSpan.FromSeconds(30)))
+            throw new TimeoutException("FUSE readers did not stop within 30 s of the abort.");
+    }
+
+    /// <summary>
+    /// The request buffer must hold the largest WRITE (max_write + headers) or the kernel fails read() with EINVAL,
+    /// and at least a 64 KiB xattr value; the reply buffer the largest READ or xattr reply.
+    /// </summary>
+    private int RequestBufferSize => Math.Max(options.MaxWrite, 64 * 1024) + 4096 + Unsafe.SizeOf<FuseInHeader>() + Unsafe.SizeOf<FuseWriteIn>();
+
+    private int ReplyBufferSize => Math.Max(options.MaxWrite, 64 * 1024) + FuseDispatcher.ReplyOverhead;
+
+    private unsafe void ReaderLoop()
+    {
+        try
+        {
+            // Allocated once per thread and pinned: read() and write() take their addresses directly.
+            byte[] request = GC.AllocateUninitializedArray<byte>(RequestBufferSize, pinned: true);
+            byte[] reply = GC.AllocateUninitializedArray<byte>(ReplyBufferSize, pinned: true);
+            fixed (byte* requestPtr = request)
+            fixed (byte* replyPtr = reply)
+            {
+                while (true)
+                {
+                    nint n = Libc.read(deviceFd, requestPtr, (nuint)request.Length);
+                    if (n < 0)
+                    {
+                        int errno = Errno.Last;
+                        if (errno == Errno.EINTR || errno == Errno.EAGAIN)
+                            continue;
+                        if (errno != Errno.ENODEV) // ENODEV: the connection is gone; the normal end.
+                            Report($"fuse: read(/dev/fuse) failed: {Errno.Describe(errno)}; reader ends");
+                        return;
+                    }
+
+                    int replyLength = dispatcher.Handle(new ReadOnlySpan<byte>(requestPtr, (int)n), reply, out bool endSession);
+                    if (replyLength > 0 && !WriteReply(replyPtr, replyLength))
+                        return;
+                    if (endSession)
+                        return;
+                }
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref running) == 0)
+            {
+                dispatcher.DestroyOnce();
+                ended.Set();
+            }
+        }
+    }
+
+    /// <summary>Sends one reply; false when the connection is gone.</summary>
+    private unsafe bool WriteReply(byte* reply, int length)
+    {
+        while (true)
+        {
+            nint w = Libc.write(deviceFd, reply, (nuint)length);
+            if (w >= 0)
+                return true;
+            int errno = Errno.Last;
+            if (errno == Errno.EINTR)
+                continue;
+            if (errno == Errno.ENOENT)
+                return true; // The request was interrupted and is gone: nothing waits for this reply.
+            if (errno == Errno.ENODEV)
+                return false;
+            Report($"fuse: reply write failed: {Errno.Describe(errno)}");
+            return true;
+        }
+    }
+
+    private void Report(string message) => (options.Log ?? Console.Error).WriteLine(message);
+}
