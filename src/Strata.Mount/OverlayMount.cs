@@ -48,6 +48,7 @@ public sealed class OverlayMount : IDisposable
             });
             var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
             {
+                ConnectionId = fuse.ConnectionId,
                 Debug = debugLog is not null,
                 Log = debugLog,
             });
