@@ -26,6 +26,9 @@ internal sealed class Resolver(LayerStack layers)
             if (visibleDone && lowerDone)
                 break;
             bool lower = !layers.IsUpper(dir.Layer);
+            // ".wh." names in a lower layer are markers, not entries.
+            if (lower && OverlayFormat.IsOciMarkerName(name))
+                continue;
             rc = Sys.Stat(dir.Fd, name, out StatX st);
             if (rc == -Errno.ENOENT)
             {
