@@ -86,8 +86,14 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work)
         {
             rc = dirFd = Sys.OpenAt(work.Fd, temp, DirOpenFlags);
         }
+        // Linking the copy into the upper parent must not change the parent's times (the kernel restores them too).
+        StatX parentTimes = default;
+        if (rc >= 0)
+            rc = Sys.FStat(toDir, out parentTimes);
         if (rc >= 0)
             rc = Sys.RenameAt(work.Fd, temp, toDir, name);
+        if (rc >= 0)
+            Sys.FUtimens(toDir, ToTimeSpec(parentTimes.AccessTime), ToTimeSpec(parentTimes.ModifyTime));
         if (rc < 0)
         {
             if (dirFd >= 0)
@@ -166,8 +172,8 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work)
         if (rc < 0)
             return rc;
         // Times last: everything above may touch them.
-        return Sys.UtimensAt(work.Fd, temp,
-            new TimeSpec(st.AccessTime.Seconds, st.AccessTime.Nanoseconds),
-            new TimeSpec(st.ModifyTime.Seconds, st.ModifyTime.Nanoseconds));
+        return Sys.UtimensAt(work.Fd, temp, ToTimeSpec(st.AccessTime), ToTimeSpec(st.ModifyTime));
     }
+
+    private static TimeSpec ToTimeSpec(StatXTimestamp t) => new(t.Seconds, t.Nanoseconds);
 }
