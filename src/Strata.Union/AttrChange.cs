@@ -1,0 +1,31 @@
+using Strata.Posix;
+
+namespace Strata.Union;
+
+/// <summary>Which fields of an <see cref="AttrChange"/> apply.</summary>
+[Flags]
+public enum AttrChangeFlags
+{
+    None = 0,
+    Mode = 1,
+    Uid = 2,
+    Gid = 4,
+    Size = 8,
+    AccessTime = 16,
+    ModifyTime = 32,
+    /// <summary>Handle holds an open file handle to use (truncate through it).</summary>
+    Handle = 64,
+}
+
+/// <summary>A setattr request: chmod, chown, truncate, utimes. Times may be UTIME_NOW.</summary>
+public struct AttrChange
+{
+    public AttrChangeFlags Flags;
+    public uint Mode;
+    public uint Uid;
+    public uint Gid;
+    public long Size;
+    public TimeSpec AccessTime;
+    public TimeSpec ModifyTime;
+    public ulong Handle;
+}

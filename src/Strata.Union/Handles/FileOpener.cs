@@ -1,0 +1,44 @@
+using Strata.Posix;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Handles;
+
+/// <summary>Opens a node's file: its top instance, after copy-up when it is opened for writing. The handle is the fd.</summary>
+internal sealed class FileOpener(Engine engine)
+{
+    // Creation is done by Create; these flags make no sense when opening an existing layer file.
+    private const int IgnoredFlags = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY;
+
+    public static bool WantsWrite(int flags) =>
+        (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
+
+    public int Open(Node node, int flags, out ulong handle)
+    {
+        handle = 0;
+        if (node.IsDirectory)
+            return -Errno.EISDIR;
+        if (WantsWrite(flags))
+        {
+            if (engine.Layers.IsReadOnly)
+                return -Errno.EROFS;
+            int rc = engine.CopyUp.Ensure(node);
+            if (rc < 0)
+                return rc;
+        }
+        return OpenTop(node, flags, out handle);
+    }
+
+    public static int OpenTop(Node node, int flags, out ulong handle)
+    {
+        handle = 0;
+        int parentFd = node.ParentFd;
+        if (parentFd < 0)
+            return -Errno.ENOENT;
+        int fd = Sys.OpenAt(parentFd, node.Name, (flags & ~IgnoredFlags) | OpenFlags.O_NOFOLLOW);
+        if (fd < 0)
+            return fd;
+        handle = (ulong)fd;
+        return 0;
+    }
+}

@@ -1,0 +1,122 @@
+using Strata.Posix;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union;
+
+/// <summary>
+/// The open layer directories of one union: the upper (if any) at index 0, then the lowers top first.
+/// Everything the engine does is relative to these fds, so nothing is resolved from "/" after opening.
+/// </summary>
+public sealed class LayerStack : IDisposable
+{
+    private const int DirOpenFlags = OpenFlags.O_DIRECTORY | OpenFlags.O_RDONLY;
+
+    private readonly int[] _rootFds;
+    private readonly string[] _paths;
+    private int _workFd = -1;
+    private bool _disposed;
+
+    private LayerStack(int layerCount, string? upperDir, string? workDir)
+    {
+        _rootFds = new int[layerCount];
+        Array.Fill(_rootFds, -1);
+        _paths = new string[layerCount];
+        UpperDir = upperDir;
+        WorkDir = workDir;
+    }
+
+    /// <summary>Opens the layers: lowerDirs top first (as lowerdir=L1:L0); with upperDir, prepares workDir/work.</summary>
+    public static LayerStack Open(IReadOnlyList<string> lowerDirs, string? upperDir, string? workDir)
+    {
+        ArgumentNullException.ThrowIfNull(lowerDirs);
+        if (upperDir is not null && workDir is null)
+            throw new LayerStackException(Errno.EINVAL, upperDir, "an upper dir needs a work dir");
+        if (upperDir is null && lowerDirs.Count == 0)
+            throw new LayerStackException(Errno.EINVAL, "lowerdir", "no layers given");
+        int upper = upperDir is null ? 0 : 1;
+        var stack = new LayerStack(lowerDirs.Count + upper, upperDir, workDir);
+        try
+        {
+            if (upperDir is not null)
+                stack.OpenLayer(0, upperDir);
+            for (int i = 0; i < lowerDirs.Count; i++)
+                stack.OpenLayer(i + upper, lowerDirs[i]);
+            if (workDir is not null)
+                stack.PrepareWorkDir(workDir);
+            return stack;
+        }
+        catch
+        {
+            stack.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True when there is no upper dir: every change gives EROFS.</summary>
+    public bool IsReadOnly => UpperDir is null;
+
+    /// <summary>The number of layers, the upper included.</summary>
+    public int LayerCount => _rootFds.Length;
+
+    public string? UpperDir { get; }
+
+    public string? WorkDir { get; }
+
+    /// <summary>The path a layer was opened from, for messages.</summary>
+    public string PathOf(int layer) => _paths[layer];
+
+    /// <summary>Whether layer index <paramref name="layer"/> is the upper (always index 0 when present).</summary>
+    public bool IsUpper(int layer) => layer == 0 && UpperDir is not null;
+
+    internal int RootFd(int layer) => _rootFds[layer];
+
+    /// <summary>workdir/work: where copies and new objects are built before they are renamed into place.</summary>
+    internal int WorkFd => _workFd;
+
+    private void OpenLayer(int index, string path)
+    {
+        int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, path, DirOpenFlags);
+        if (fd < 0)
+            throw new LayerStackException(fd, path, "cannot open layer directory");
+        _rootFds[index] = fd;
+        _paths[index] = path;
+    }
+
+    // The kernel uses workdir/work the same way: created when missing, emptied at mount.
+    private void PrepareWorkDir(string workDir)
+    {
+        int parent = Sys.OpenAt(OpenFlags.AT_FDCWD, workDir, DirOpenFlags);
+        if (parent < 0)
+            throw new LayerStackException(parent, workDir, "cannot open work directory");
+        try
+        {
+            int rc = Sys.MkdirAt(parent, "work"u8, 0);
+            if (rc < 0 && rc != -Errno.EEXIST)
+                throw new LayerStackException(rc, workDir + "/work", "cannot create work directory");
+            _workFd = Sys.OpenAt(parent, "work"u8, DirOpenFlags | OpenFlags.O_NOFOLLOW);
+            if (_workFd < 0)
+                throw new LayerStackException(_workFd, workDir + "/work", "cannot open work directory");
+            rc = Operations.TreeRemover.RemoveContents(_workFd);
+            if (rc < 0)
+                throw new LayerStackException(rc, workDir + "/work", "cannot clean leftovers in work directory");
+        }
+        finally
+        {
+            Sys.Close(parent);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        foreach (int fd in _rootFds)
+        {
+            if (fd >= 0)
+                Sys.Close(fd);
+        }
+        if (_workFd >= 0)
+            Sys.Close(_workFd);
+    }
+}

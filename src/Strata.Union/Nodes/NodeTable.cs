@@ -1,0 +1,139 @@
+using Strata.Union.Lookup;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Nodes;
+
+/// <summary>
+/// The known nodes: by id (what the front end holds) and by (parent, name) (so that looking up a name
+/// again gives the same node, refreshed). Not thread-safe: the engine's lock is held around every call.
+/// </summary>
+internal sealed class NodeTable
+{
+    private readonly Dictionary<ulong, Node> _byId = [];
+    private readonly Dictionary<NodeKey, Node> _byName = new(NodeKeyComparer.Instance);
+    private readonly Dictionary<NodeKey, Node>.AlternateLookup<NodeKeyView> _byNameView;
+    private ulong _nextId = UnionFileSystem.RootId + 1;
+
+    public NodeTable(Node root)
+    {
+        _byNameView = _byName.GetAlternateLookup<NodeKeyView>();
+        Root = root;
+        _byId.Add(root.Id, root);
+    }
+
+    public Node Root { get; }
+
+    public Node? Get(ulong id) => _byId.GetValueOrDefault(id);
+
+    public Node? Find(Node parent, ReadOnlySpan<byte> name) =>
+        _byNameView.TryGetValue(new NodeKeyView(parent.Id, name), out Node? node) ? node : null;
+
+    /// <summary>
+    /// Makes the node for a resolved name known (+1 lookup): the existing one refreshed with the new layer
+    /// data when the type is unchanged, else a new node. Takes ownership of the resolution's dir fds.
+    /// </summary>
+    public Node Install(Node parent, ReadOnlySpan<byte> name, ref Resolution found)
+    {
+        Node? node = Find(parent, name);
+        if (node is not null && node.Type != found.Type)
+        {
+            Detach(node);
+            node = null;
+        }
+        if (node is null)
+        {
+            node = new Node(_nextId++, parent, name.ToArray());
+            parent.Children++;
+            _byId.Add(node.Id, node);
+            _byName.Add(new NodeKey(parent.Id, node.Name), node);
+            node.Attached = true;
+        }
+        else
+        {
+            CloseDirs(node);
+        }
+        node.Type = found.Type;
+        node.TopLayer = found.TopLayer;
+        node.Dirs = found.TakeDirs();
+        node.Lookups++;
+        return node;
+    }
+
+    /// <summary>The name no longer leads to this node (unlinked, replaced); it lives on until forgotten.</summary>
+    public void Detach(Node node)
+    {
+        if (!node.Attached || node.Parent is null)
+            return;
+        _byName.Remove(new NodeKey(node.Parent.Id, node.Name));
+        node.Attached = false;
+        DropIfUnused(node);
+    }
+
+    public void Detach(Node parent, ReadOnlySpan<byte> name)
+    {
+        Node? node = Find(parent, name);
+        if (node is not null)
+            Detach(node);
+    }
+
+    /// <summary>After a rename: the node now lives at (newParent, newName); whatever was there is detached.</summary>
+    public void Move(Node node, Node newParent, ReadOnlySpan<byte> newName)
+    {
+        Detach(newParent, newName);
+        if (node.Attached && node.Parent is not null)
+            _byName.Remove(new NodeKey(node.Parent.Id, node.Name));
+        Node? oldParent = node.Parent;
+        node.Parent = newParent;
+        newParent.Children++;
+        node.Name = newName.ToArray();
+        _byName.Add(new NodeKey(newParent.Id, node.Name), node);
+        node.Attached = true;
+        if (oldParent is not null)
+        {
+            oldParent.Children--;
+            DropIfUnused(oldParent);
+        }
+    }
+
+    public void Forget(ulong id, ulong count)
+    {
+        if (id == Root.Id || !_byId.TryGetValue(id, out Node? node))
+            return;
+        node.Lookups = count >= node.Lookups ? 0 : node.Lookups - count;
+        DropIfUnused(node);
+    }
+
+    // A node is dropped when the kernel forgot it and no child still needs its dir fds.
+    private void DropIfUnused(Node node)
+    {
+        while (node.Lookups == 0 && node.Children == 0 && node != Root && !node.Dropped)
+        {
+            if (node.Attached && node.Parent is not null)
+                _byName.Remove(new NodeKey(node.Parent.Id, node.Name));
+            node.Attached = false;
+            node.Dropped = true;
+            _byId.Remove(node.Id);
+            CloseDirs(node);
+            Node? parent = node.Parent;
+            if (parent is null)
+                return;
+            parent.Children--;
+            node = parent;
+        }
+    }
+
+    private static void CloseDirs(Node node)
+    {
+        foreach (DirInstance d in node.Dirs)
+            Sys.Close(d.Fd);
+        node.Dirs = [];
+    }
+
+    public void CloseAll()
+    {
+        foreach (Node node in _byId.Values)
+            CloseDirs(node);
+        _byId.Clear();
+        _byName.Clear();
+    }
+}

@@ -1,0 +1,74 @@
+using Strata.Posix;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>setattr (chmod, chown, truncate, utimes): copy-up first, then change the upper instance.</summary>
+internal sealed class AttributeChanger(Engine engine)
+{
+    private const AttrChangeFlags Changes = ~AttrChangeFlags.Handle;
+
+    public int Change(Node node, in AttrChange change)
+    {
+        if ((change.Flags & Changes) == 0)
+            return 0;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.CopyUp.Ensure(node);
+        if (rc < 0)
+            return rc;
+        // Directories are changed through their own fd, everything else by name in the upper parent.
+        int dirFd = node.IsDirectory ? node.Dirs[0].Fd : node.Parent!.Dirs[0].Fd;
+        ReadOnlySpan<byte> name = node.IsDirectory ? [] : node.Name;
+        AttrChangeFlags flags = change.Flags;
+        if ((flags & AttrChangeFlags.Size) != 0)
+        {
+            rc = Truncate(node, dirFd, name, change);
+            if (rc < 0)
+                return rc;
+        }
+        if ((flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0)
+        {
+            uint uid = (flags & AttrChangeFlags.Uid) != 0 ? change.Uid : uint.MaxValue;
+            uint gid = (flags & AttrChangeFlags.Gid) != 0 ? change.Gid : uint.MaxValue;
+            rc = Sys.ChownAt(dirFd, name, uid, gid);
+            if (rc < 0)
+                return rc;
+        }
+        if ((flags & AttrChangeFlags.Mode) != 0)
+        {
+            // chmod would follow a symlink (possibly out of the layer); Linux has no mode on symlinks anyway.
+            if (node.Type == FileType.S_IFLNK)
+                return -Errno.EOPNOTSUPP;
+            rc = node.IsDirectory
+                ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits)
+                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits);
+            if (rc < 0)
+                return rc;
+        }
+        if ((flags & (AttrChangeFlags.AccessTime | AttrChangeFlags.ModifyTime)) != 0)
+        {
+            TimeSpec atime = (flags & AttrChangeFlags.AccessTime) != 0 ? change.AccessTime : TimeSpec.Omit;
+            TimeSpec mtime = (flags & AttrChangeFlags.ModifyTime) != 0 ? change.ModifyTime : TimeSpec.Omit;
+            rc = node.IsDirectory ? Sys.FUtimens(dirFd, atime, mtime) : Sys.UtimensAt(dirFd, name, atime, mtime);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+
+    private static int Truncate(Node node, int dirFd, ReadOnlySpan<byte> name, in AttrChange change)
+    {
+        if (node.IsDirectory)
+            return -Errno.EISDIR;
+        if ((change.Flags & AttrChangeFlags.Handle) != 0)
+            return Sys.FTruncate((int)change.Handle, change.Size);
+        int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_WRONLY | OpenFlags.O_NOFOLLOW);
+        if (fd < 0)
+            return fd;
+        int rc = Sys.FTruncate(fd, change.Size);
+        Sys.Close(fd);
+        return rc;
+    }
+}

@@ -1,0 +1,179 @@
+using Strata.Posix;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>
+/// Copy-up: brings a lower object into the upper dir before it is changed. Parents first (dirs alone, with
+/// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place.
+/// Callers hold the engine lock.
+/// </summary>
+internal sealed class CopyUp(LayerStack layers, WorkDir work)
+{
+    private const int DirOpenFlags = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW;
+
+    /// <summary>Makes sure the node's top instance is in the upper dir.</summary>
+    public int Ensure(Node node) =>
+        node.IsDirectory ? EnsureDir(node) : EnsureNonDir(node);
+
+    /// <summary>Makes sure the directory has an upper instance (the dir alone, not its contents).</summary>
+    public int EnsureDir(Node dir)
+    {
+        if (layers.IsReadOnly)
+            return -Errno.EROFS;
+        if (dir.Dirs.Length > 0 && layers.IsUpper(dir.Dirs[0].Layer))
+            return 0;
+        Node? parent = dir.Parent;
+        if (parent is null || dir.Dirs.Length == 0)
+            return -Errno.ENOENT;
+        int rc = EnsureDir(parent);
+        if (rc < 0)
+            return rc;
+        int from = parent.DirFdIn(dir.Dirs[0].Layer);
+        if (from < 0)
+            return -Errno.ENOENT;
+        rc = CopyEntry(from, dir.Name, parent.Dirs[0].Fd, out int upperFd);
+        if (rc < 0)
+            return rc;
+        var dirs = new DirInstance[dir.Dirs.Length + 1];
+        dirs[0] = new DirInstance(0, upperFd, false);
+        dir.Dirs.CopyTo(dirs, 1);
+        dir.Dirs = dirs;
+        dir.TopLayer = 0;
+        return 0;
+    }
+
+    private int EnsureNonDir(Node node)
+    {
+        if (layers.IsReadOnly)
+            return -Errno.EROFS;
+        if (layers.IsUpper(node.TopLayer))
+            return 0;
+        if (node.Parent is null)
+            return -Errno.ENOENT;
+        int rc = CopyName(node.Parent, node.Name, node.TopLayer);
+        if (rc == 0)
+            node.TopLayer = 0;
+        return rc;
+    }
+
+    /// <summary>Copies up the non-directory <paramref name="name"/> of parent from layer <paramref name="fromLayer"/>.</summary>
+    public int CopyName(Node parent, ReadOnlySpan<byte> name, int fromLayer)
+    {
+        int rc = EnsureDir(parent);
+        if (rc < 0)
+            return rc;
+        int from = parent.DirFdIn(fromLayer);
+        if (from < 0)
+            return -Errno.ENOENT;
+        return CopyEntry(from, name, parent.Dirs[0].Fd, out _);
+    }
+
+    // Builds the copy in the work dir, then renames it to the same name in the upper parent.
+    private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int toDir, out int dirFd)
+    {
+        dirFd = -1;
+        int rc = Sys.Stat(fromDir, name, out StatX st);
+        if (rc < 0)
+            return rc;
+        Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
+        ReadOnlySpan<byte> temp = work.NextTempName(buffer);
+        rc = CreateCopy(fromDir, name, temp, st);
+        if (rc >= 0)
+            rc = CopyMetadata(fromDir, name, temp, st);
+        if (rc >= 0 && st.IsDirectory)
+        {
+            rc = dirFd = Sys.OpenAt(work.Fd, temp, DirOpenFlags);
+        }
+        // Linking the copy into the upper parent must not change the parent's times (the kernel restores them too).
+        StatX parentTimes = default;
+        if (rc >= 0)
+            rc = Sys.FStat(toDir, out parentTimes);
+        if (rc >= 0)
+            rc = Sys.RenameAt(work.Fd, temp, toDir, name);
+        if (rc >= 0)
+            Sys.FUtimens(toDir, ToTimeSpec(parentTimes.AccessTime), ToTimeSpec(parentTimes.ModifyTime));
+        if (rc < 0)
+        {
+            if (dirFd >= 0)
+                Sys.Close(dirFd);
+            dirFd = -1;
+            TreeRemover.Remove(work.Fd, temp);
+            return rc;
+        }
+        return 0;
+    }
+
+    private int CreateCopy(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
+    {
+        uint type = st.Mode & FileType.S_IFMT;
+        switch (type)
+        {
+            case FileType.S_IFDIR:
+                return Sys.MkdirAt(work.Fd, temp, 0x1C0 /* 0700 */);
+            case FileType.S_IFREG:
+                return CopyRegular(fromDir, name, temp, (long)st.Size);
+            case FileType.S_IFLNK:
+            {
+                Span<byte> target = stackalloc byte[Sys.PathMax];
+                int n = Sys.ReadLinkAt(fromDir, name, target);
+                return n < 0 ? n : Sys.SymlinkAt(target[..n], work.Fd, temp);
+            }
+            default:
+                return Sys.MknodAt(work.Fd, temp, st.Mode, st.Rdev);
+        }
+    }
+
+    private int CopyRegular(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, long size)
+    {
+        int src = Sys.OpenAt(fromDir, name, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW);
+        if (src < 0)
+            return src;
+        int dst = Sys.OpenAt(work.Fd, temp, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW, 0x180 /* 0600 */);
+        if (dst < 0)
+        {
+            Sys.Close(src);
+            return dst;
+        }
+        int rc = Sys.CopyData(src, dst, size);
+        // The data must be on disk before the rename makes the copy visible in the upper dir.
+        if (rc >= 0)
+            rc = Sys.FSync(dst);
+        Sys.Close(src);
+        Sys.Close(dst);
+        return rc;
+    }
+
+    private int CopyMetadata(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
+    {
+        // Owner before mode: chown clears set-id bits.
+        int rc = Sys.ChownAt(work.Fd, temp, st.Uid, st.Gid);
+        if (rc < 0)
+            return rc;
+        if (!st.IsSymlink)
+        {
+            rc = Sys.ChmodAt(work.Fd, temp, st.Mode & FileType.PermissionBits);
+            if (rc < 0)
+                return rc;
+        }
+        int src = Sys.OpenAt(fromDir, name, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        if (src < 0)
+            return src;
+        int dst = Sys.OpenAt(work.Fd, temp, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        if (dst < 0)
+        {
+            Sys.Close(src);
+            return dst;
+        }
+        rc = XattrCopier.Copy(src, dst);
+        Sys.Close(src);
+        Sys.Close(dst);
+        if (rc < 0)
+            return rc;
+        // Times last: everything above may touch them.
+        return Sys.UtimensAt(work.Fd, temp, ToTimeSpec(st.AccessTime), ToTimeSpec(st.ModifyTime));
+    }
+
+    private static TimeSpec ToTimeSpec(StatXTimestamp t) => new(t.Seconds, t.Nanoseconds);
+}

@@ -1,0 +1,108 @@
+using Strata.Posix;
+using Strata.Union.Format;
+using Strata.Union.Lookup;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>
+/// create, mkdir, mknod, symlink and link: the new object goes into the upper instance of the (copied-up)
+/// parent. Over a whiteout, or when it must be opaque, it is built in the work dir and renamed into place
+/// so that no half-made object is ever visible.
+/// </summary>
+internal sealed class ObjectCreator(Engine engine)
+{
+    /// <summary>Makes the object; for a hard link <paramref name="linkSource"/> is the (copied-up) node to link.</summary>
+    public int Make(in Caller caller, Node parent, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
+        ReadOnlySpan<byte> target, Node? linkSource)
+    {
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.Resolver.Resolve(parent, name, out Resolution existing);
+        if (rc < 0)
+            return rc;
+        using (existing)
+        {
+            if (existing.Found)
+                return -Errno.EEXIST;
+            rc = engine.CopyUp.EnsureDir(parent);
+            if (rc < 0)
+                return rc;
+            int upper = parent.Dirs[0].Fd;
+            bool opaque = kind == ObjectKind.Directory && existing.WhiteoutSeen;
+            if (!existing.UpperWhiteout && !opaque)
+            {
+                rc = Build(caller, upper, name, kind, mode, rdev, target, linkSource, opaque: false);
+                if (rc < 0)
+                    return rc;
+                return 0;
+            }
+            Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
+            ReadOnlySpan<byte> temp = engine.Work.NextTempName(buffer);
+            int work = engine.Work.Fd;
+            rc = Build(caller, work, temp, kind, mode, rdev, target, linkSource, opaque);
+            if (rc < 0)
+                return rc;
+            if (!existing.UpperWhiteout)
+                rc = Sys.RenameAt(work, temp, upper, name, OpenFlags.RENAME_NOREPLACE);
+            else if (kind == ObjectKind.Directory)
+            {
+                // A dir cannot be renamed over a non-dir: swap it with the whiteout, then drop the whiteout.
+                rc = Sys.RenameAt(work, temp, upper, name, OpenFlags.RENAME_EXCHANGE);
+                if (rc == 0)
+                    return Sys.UnlinkAt(work, temp, false);
+            }
+            else
+                rc = Sys.RenameAt(work, temp, upper, name);
+            if (rc < 0)
+                TreeRemover.Remove(work, temp);
+            return rc;
+        }
+    }
+
+    private int Build(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
+        ReadOnlySpan<byte> target, Node? linkSource, bool opaque)
+    {
+        int rc = kind switch
+        {
+            ObjectKind.File => CreateFile(dirFd, name, mode),
+            ObjectKind.Directory => Sys.MkdirAt(dirFd, name, mode & FileType.PermissionBits),
+            ObjectKind.Device => Sys.MknodAt(dirFd, name, mode, rdev),
+            ObjectKind.Symlink => Sys.SymlinkAt(target, dirFd, name),
+            _ => Sys.LinkAt(linkSource!.Parent!.Dirs[0].Fd, linkSource.Name, dirFd, name),
+        };
+        if (rc < 0 || kind == ObjectKind.HardLink)
+            return rc;
+        rc = SetOwnerAndMode(caller, dirFd, name, kind, mode);
+        if (rc >= 0 && opaque)
+        {
+            int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW);
+            rc = fd < 0 ? fd : OverlayFormat.MarkOpaque(fd);
+            if (fd >= 0)
+                Sys.Close(fd);
+        }
+        if (rc < 0)
+            TreeRemover.Remove(dirFd, name);
+        return rc;
+    }
+
+    private static int CreateFile(int dirFd, ReadOnlySpan<byte> name, uint mode)
+    {
+        int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY | OpenFlags.O_NOFOLLOW,
+            mode & FileType.PermissionBits);
+        return fd < 0 ? fd : Sys.Close(fd);
+    }
+
+    private int SetOwnerAndMode(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode)
+    {
+        if (engine.NeedsChown(caller))
+        {
+            int rc = Sys.ChownAt(dirFd, name, caller.Uid, caller.Gid);
+            if (rc < 0)
+                return rc;
+        }
+        // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
+        return kind == ObjectKind.Symlink ? 0 : Sys.ChmodAt(dirFd, name, mode & FileType.PermissionBits);
+    }
+}

@@ -1,0 +1,134 @@
+using Strata.Posix;
+using Strata.Union.Format;
+using Strata.Union.Lookup;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>
+/// rename: a non-directory is copied up and renamed in the upper dir, leaving a whiteout at the old name
+/// when a lower entry was there; a directory renames only when it is upper-only (else EXDEV, as the
+/// kernel without redirect_dir). Type rules as rename(2).
+/// </summary>
+internal sealed class Renamer(Engine engine)
+{
+    public int Rename(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName, uint flags)
+    {
+        if ((flags & ~OpenFlags.RENAME_NOREPLACE) != 0)
+            return -Errno.EINVAL;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.Resolver.Resolve(parent, name, out Resolution source);
+        if (rc < 0)
+            return rc;
+        using (source)
+        {
+            rc = engine.Resolver.Resolve(newParent, newName, out Resolution target);
+            if (rc < 0)
+                return rc;
+            using (target)
+            {
+                if (!source.Found)
+                    return -Errno.ENOENT;
+                if (parent == newParent && name.SequenceEqual(newName))
+                    return 0;
+                rc = Check(source, target, flags);
+                if (rc < 0)
+                    return rc;
+                return Move(parent, name, newParent, newName, source, target);
+            }
+        }
+    }
+
+    private int Check(in Resolution source, in Resolution target, uint flags)
+    {
+        if (target.Found)
+        {
+            if ((flags & OpenFlags.RENAME_NOREPLACE) != 0)
+                return -Errno.EEXIST;
+            if (source.IsDirectory && !target.IsDirectory)
+                return -Errno.ENOTDIR;
+            if (!source.IsDirectory && target.IsDirectory)
+                return -Errno.EISDIR;
+            if (target.IsDirectory)
+            {
+                int rc = engine.Merge.CheckEmpty(target.CopyDirsTo(new DirInstance[target.DirCount]));
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        if (source.IsDirectory)
+        {
+            // A lower or merged dir would need redirect_dir; without it the kernel says EXDEV and mv copies.
+            for (int i = 0; i < source.DirCount; i++)
+            {
+                if (!engine.Layers.IsUpper(source.DirAt(i).Layer))
+                    return -Errno.EXDEV;
+            }
+        }
+        return 0;
+    }
+
+    private int Move(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName,
+        in Resolution source, in Resolution target)
+    {
+        int rc = engine.CopyUp.EnsureDir(parent);
+        if (rc >= 0)
+            rc = engine.CopyUp.EnsureDir(newParent);
+        if (rc >= 0 && !engine.Layers.IsUpper(source.TopLayer))
+            rc = engine.CopyUp.CopyName(parent, name, source.TopLayer);
+        if (rc < 0)
+            return rc;
+        int from = parent.Dirs[0].Fd, to = newParent.Dirs[0].Fd;
+        if (target.Found && target.IsDirectory && engine.Layers.IsUpper(target.TopLayer))
+        {
+            // The target looks empty but its upper instance may hold whiteouts: rename(2) needs it really empty.
+            rc = TreeRemover.RemoveWhiteouts(target.DirAt(0).Fd);
+            if (rc < 0)
+                return rc;
+        }
+        if (source.IsDirectory)
+        {
+            // A dir landing where a lower name shows through must hide it.
+            if (target.LowerPositive || target.WhiteoutSeen)
+            {
+                rc = OverlayFormat.MarkOpaque(source.DirAt(0).Fd);
+                if (rc < 0)
+                    return rc;
+            }
+            // A dir cannot replace a whiteout (a char device) by rename.
+            if (target.UpperWhiteout)
+            {
+                rc = Sys.UnlinkAt(to, newName, false);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        if (source.LowerPositive)
+        {
+            rc = Sys.RenameAt(from, name, to, newName, OpenFlags.RENAME_WHITEOUT);
+            if (rc is -Errno.EINVAL or -Errno.EOPNOTSUPP or -Errno.EPERM)
+            {
+                // The filesystem cannot make the whiteout in the same step: rename, then place one.
+                rc = Sys.RenameAt(from, name, to, newName);
+                if (rc >= 0)
+                    rc = engine.Work.PlaceWhiteout(from, name);
+            }
+        }
+        else
+            rc = Sys.RenameAt(from, name, to, newName);
+        if (rc < 0)
+            return rc;
+        Node? moved = engine.Nodes.Find(parent, name);
+        if (moved is not null)
+        {
+            if (!moved.IsDirectory)
+                moved.TopLayer = 0;
+            engine.Nodes.Move(moved, newParent, newName);
+        }
+        else
+            engine.Nodes.Detach(newParent, newName);
+        return 0;
+    }
+}

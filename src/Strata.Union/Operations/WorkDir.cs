@@ -1,0 +1,62 @@
+using Strata.Posix;
+using Strata.Union.Format;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>
+/// workdir/work: objects are built here under a temporary name and renamed into the upper dir in one
+/// step, so a crash never leaves a half-made object in the upper dir.
+/// </summary>
+internal sealed class WorkDir(LayerStack layers)
+{
+    /// <summary>Room for a temporary name.</summary>
+    public const int TempNameLength = 24;
+
+    private long _counter;
+
+    public int Fd => layers.WorkFd;
+
+    /// <summary>Writes a fresh temporary name ("#strata-hex") into dest and returns it.</summary>
+    public ReadOnlySpan<byte> NextTempName(Span<byte> dest)
+    {
+        "#strata-"u8.CopyTo(dest);
+        long n = Interlocked.Increment(ref _counter);
+        System.Buffers.Text.Utf8Formatter.TryFormat(n, dest[8..], out int written, new System.Buffers.StandardFormat('x'));
+        return dest[..(8 + written)];
+    }
+
+    /// <summary>Puts a whiteout at a name of an upper dir where nothing (or another non-dir) is.</summary>
+    public int PlaceWhiteout(int upperDirFd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> buffer = stackalloc byte[TempNameLength];
+        ReadOnlySpan<byte> temp = NextTempName(buffer);
+        int rc = OverlayFormat.MakeWhiteout(Fd, temp);
+        if (rc < 0)
+            return rc;
+        rc = Sys.RenameAt(Fd, temp, upperDirFd, name);
+        if (rc < 0)
+            Sys.UnlinkAt(Fd, temp, false);
+        return rc;
+    }
+
+    /// <summary>
+    /// Atomically swaps the object at an upper name for a whiteout, then removes the old object (for a
+    /// directory, with the whiteouts left inside it) from the work dir.
+    /// </summary>
+    public int ReplaceWithWhiteout(int upperDirFd, ReadOnlySpan<byte> name)
+    {
+        Span<byte> buffer = stackalloc byte[TempNameLength];
+        ReadOnlySpan<byte> temp = NextTempName(buffer);
+        int rc = OverlayFormat.MakeWhiteout(Fd, temp);
+        if (rc < 0)
+            return rc;
+        rc = Sys.RenameAt(Fd, temp, upperDirFd, name, OpenFlags.RENAME_EXCHANGE);
+        if (rc < 0)
+        {
+            Sys.UnlinkAt(Fd, temp, false);
+            return rc;
+        }
+        return TreeRemover.Remove(Fd, temp);
+    }
+}

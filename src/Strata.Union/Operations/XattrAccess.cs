@@ -1,0 +1,128 @@
+using System.Buffers;
+using Strata.Posix;
+using Strata.Union.Format;
+using Strata.Union.Nodes;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union.Operations;
+
+/// <summary>User-visible xattrs of a node's top instance; the overlay's own trusted.overlay.* stay hidden.</summary>
+internal sealed class XattrAccess(Engine engine)
+{
+    public static int Get(Node node, ReadOnlySpan<byte> name, Span<byte> value)
+    {
+        if (OverlayFormat.IsPrivateXattr(name))
+            return -Errno.ENODATA;
+        int fd = OpenTop(node, out bool owned);
+        if (fd < 0)
+            return fd;
+        int rc = Sys.GetXattr(fd, name, value);
+        if (owned)
+            Sys.Close(fd);
+        return rc;
+    }
+
+    public static int List(Node node, Span<byte> list)
+    {
+        int fd = OpenTop(node, out bool owned);
+        if (fd < 0)
+            return fd;
+        try
+        {
+            int size = Sys.ListXattr(fd, Span<byte>.Empty);
+            if (size <= 0)
+                return size;
+            byte[] raw = ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                size = Sys.ListXattr(fd, raw);
+                return size < 0 ? size : Filter(raw.AsSpan(0, size), list);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(raw);
+            }
+        }
+        finally
+        {
+            if (owned)
+                Sys.Close(fd);
+        }
+    }
+
+    // Copies the names outside trusted.overlay.* into list (or only counts, for an empty list).
+    private static int Filter(ReadOnlySpan<byte> raw, Span<byte> list)
+    {
+        int length = 0;
+        while (!raw.IsEmpty)
+        {
+            int end = raw.IndexOf((byte)0);
+            int entry = end < 0 ? raw.Length : end + 1;
+            ReadOnlySpan<byte> name = raw[..entry];
+            raw = raw[entry..];
+            if (OverlayFormat.IsPrivateXattr(name))
+                continue;
+            if (!list.IsEmpty)
+            {
+                if (length + name.Length > list.Length)
+                    return -Errno.ERANGE;
+                name.CopyTo(list[length..]);
+            }
+            length += name.Length;
+        }
+        return length;
+    }
+
+    public int Set(Node node, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags)
+    {
+        if (OverlayFormat.IsPrivateXattr(name))
+            return -Errno.EPERM;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.CopyUp.Ensure(node);
+        if (rc < 0)
+            return rc;
+        int fd = OpenTop(node, out bool owned);
+        if (fd < 0)
+            return fd;
+        rc = Sys.SetXattr(fd, name, value, flags);
+        if (owned)
+            Sys.Close(fd);
+        return rc;
+    }
+
+    public int Remove(Node node, ReadOnlySpan<byte> name)
+    {
+        if (OverlayFormat.IsPrivateXattr(name))
+            return -Errno.EPERM;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        // No copy-up just to learn that there is nothing to remove.
+        int rc = Get(node, name, Span<byte>.Empty);
+        if (rc < 0)
+            return rc;
+        rc = engine.CopyUp.Ensure(node);
+        if (rc < 0)
+            return rc;
+        int fd = OpenTop(node, out bool owned);
+        if (fd < 0)
+            return fd;
+        rc = Sys.RemoveXattr(fd, name);
+        if (owned)
+            Sys.Close(fd);
+        return rc;
+    }
+
+    // Directories have their fd; anything else gets an O_PATH fd (xattrs go through /proc/self/fd then).
+    private static int OpenTop(Node node, out bool owned)
+    {
+        owned = false;
+        if (node.IsDirectory)
+            return node.Dirs.Length > 0 ? node.Dirs[0].Fd : -Errno.ENOENT;
+        int parentFd = node.ParentFd;
+        if (parentFd < 0)
+            return -Errno.ENOENT;
+        owned = true;
+        return Sys.OpenAt(parentFd, node.Name, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+    }
+}

@@ -1,0 +1,343 @@
+using Strata.Posix;
+using Strata.Union.Handles;
+using Strata.Union.Nodes;
+using Strata.Union.Operations;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Union;
+
+/// <summary>
+/// The union engine's inode-level API (no FUSE in here): a facade over the lookup, node table, copy-up,
+/// create/remove/rename, xattr and handle components. Every call returns 0 (or a count) or a negative
+/// errno. Node ids are the engine's own; the root is <see cref="RootId"/>. Thread-safe: one lock around
+/// everything that reads or changes the namespace; reads and writes of open files go without it.
+/// </summary>
+public sealed class UnionFileSystem : IDisposable
+{
+    public const ulong RootId = 1;
+
+    private readonly Engine _engine;
+    private readonly ObjectCreator _creator;
+    private readonly Remover _remover;
+    private readonly Renamer _renamer;
+    private readonly AttributeChanger _attributes;
+    private readonly XattrAccess _xattrs;
+    private readonly FileOpener _files;
+    private readonly DirectoryHandles _dirHandles = new();
+    private bool _disposed;
+
+    /// <summary>Serves the union of these layers; takes ownership of them.</summary>
+    public UnionFileSystem(LayerStack layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        _engine = new Engine(layers);
+        _creator = new ObjectCreator(_engine);
+        _remover = new Remover(_engine);
+        _renamer = new Renamer(_engine);
+        _attributes = new AttributeChanger(_engine);
+        _xattrs = new XattrAccess(_engine);
+        _files = new FileOpener(_engine);
+    }
+
+    public bool IsReadOnly => _engine.Layers.IsReadOnly;
+
+    // ---- names ----
+
+    public int Lookup(ulong parent, ReadOnlySpan<byte> name, out ulong node, out StatX attr)
+    {
+        node = 0;
+        attr = default;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node dir);
+            return rc < 0 ? rc : _engine.LookupAndInstall(dir, name, out node, out attr);
+        }
+    }
+
+    public void Forget(ulong node, ulong count)
+    {
+        lock (_engine.Gate)
+            _engine.Nodes.Forget(node, count);
+    }
+
+    public int GetAttr(ulong node, out StatX attr)
+    {
+        attr = default;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : Engine.Stat(n, out attr);
+        }
+    }
+
+    public int SetAttr(in Caller caller, ulong node, in AttrChange change, out StatX attr)
+    {
+        attr = default;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            if (rc >= 0)
+                rc = _attributes.Change(n, change);
+            return rc < 0 ? rc : Engine.Stat(n, out attr);
+        }
+    }
+
+    public int ReadLink(ulong node, Span<byte> buffer)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            if (rc < 0)
+                return rc;
+            if (n.Type != FileType.S_IFLNK)
+                return -Errno.EINVAL;
+            int parentFd = n.ParentFd;
+            return parentFd < 0 ? -Errno.ENOENT : Sys.ReadLinkAt(parentFd, n.Name, buffer);
+        }
+    }
+
+    // ---- creating ----
+
+    public int Create(in Caller caller, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode,
+        out ulong node, out StatX attr, out ulong handle)
+    {
+        node = 0;
+        attr = default;
+        handle = 0;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node dir);
+            if (rc < 0)
+                return rc;
+            rc = _creator.Make(caller, dir, name, ObjectKind.File, mode, 0, [], null);
+            if (rc == -Errno.EEXIST && (flags & OpenFlags.O_EXCL) == 0)
+            {
+                // O_CREAT without O_EXCL on an existing file is a plain open.
+                rc = _engine.LookupAndInstall(dir, name, out node, out attr);
+                if (rc < 0)
+                    return rc;
+                rc = _files.Open(_engine.Nodes.Get(node)!, flags, out handle);
+                if (rc < 0)
+                    _engine.Nodes.Forget(node, 1);
+                return rc;
+            }
+            if (rc < 0)
+                return rc;
+            rc = _engine.LookupAndInstall(dir, name, out node, out attr);
+            if (rc < 0)
+                return rc;
+            // The file is new and upper: open it without O_TRUNC/O_CREAT, as the caller asked otherwise.
+            rc = FileOpener.OpenTop(_engine.Nodes.Get(node)!, flags & ~OpenFlags.O_TRUNC, out handle);
+            if (rc < 0)
+                _engine.Nodes.Forget(node, 1);
+            return rc;
+        }
+    }
+
+    public int MkDir(in Caller caller, ulong parent, ReadOnlySpan<byte> name, uint mode, out ulong node, out StatX attr) =>
+        Make(caller, parent, name, ObjectKind.Directory, mode, 0, [], 0, out node, out attr);
+
+    public int MkNod(in Caller caller, ulong parent, ReadOnlySpan<byte> name, uint mode, ulong rdev, out ulong node, out StatX attr) =>
+        Make(caller, parent, name, ObjectKind.Device, mode, rdev, [], 0, out node, out attr);
+
+    public int Symlink(in Caller caller, ulong parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target, out ulong node, out StatX attr) =>
+        Make(caller, parent, name, ObjectKind.Symlink, 0x1FF /* 0777 */, 0, target, 0, out node, out attr);
+
+    public int Link(in Caller caller, ulong node, ulong newParent, ReadOnlySpan<byte> newName, out ulong newNode, out StatX attr) =>
+        Make(caller, newParent, newName, ObjectKind.HardLink, 0, 0, [], node, out newNode, out attr);
+
+    private int Make(in Caller caller, ulong parent, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
+        ReadOnlySpan<byte> target, ulong linkSource, out ulong node, out StatX attr)
+    {
+        node = 0;
+        attr = default;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node dir);
+            if (rc < 0)
+                return rc;
+            Node? source = null;
+            if (kind == ObjectKind.HardLink)
+            {
+                rc = _engine.GetNode(linkSource, out source);
+                if (rc < 0)
+                    return rc;
+                if (source.IsDirectory)
+                    return -Errno.EPERM;
+                if (IsReadOnly)
+                    return -Errno.EROFS;
+                // Link of a lower file: copy it up first, then link in the upper dir.
+                rc = _engine.CopyUp.Ensure(source);
+                if (rc < 0)
+                    return rc;
+            }
+            rc = _creator.Make(caller, dir, name, kind, mode, rdev, target, source);
+            return rc < 0 ? rc : _engine.LookupAndInstall(dir, name, out node, out attr);
+        }
+    }
+
+    // ---- removing and renaming ----
+
+    public int Unlink(in Caller caller, ulong parent, ReadOnlySpan<byte> name) => Remove(parent, name, directory: false);
+
+    public int RmDir(in Caller caller, ulong parent, ReadOnlySpan<byte> name) => Remove(parent, name, directory: true);
+
+    private int Remove(ulong parent, ReadOnlySpan<byte> name, bool directory)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node dir);
+            return rc < 0 ? rc : _remover.Remove(dir, name, directory);
+        }
+    }
+
+    public int Rename(in Caller caller, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node from);
+            if (rc >= 0)
+                rc = _engine.GetDirectory(newParent, out Node to);
+            return rc < 0 ? rc : _renamer.Rename(from, name, _engine.Nodes.Get(newParent)!, newName, flags);
+        }
+    }
+
+    // ---- files ----
+
+    public int Open(in Caller caller, ulong node, int flags, out ulong handle)
+    {
+        handle = 0;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : _files.Open(n, flags, out handle);
+        }
+    }
+
+    public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PRead((int)handle, buffer, offset);
+
+    public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWrite((int)handle, data, offset);
+
+    /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
+    public int Flush(ulong handle) => 0;
+
+    public int Fsync(ulong handle, bool dataOnly) => Sys.FSync((int)handle, dataOnly);
+
+    public int Release(ulong handle) => Sys.Close((int)handle);
+
+    // ---- directories ----
+
+    public int OpenDir(in Caller caller, ulong node, out ulong handle)
+    {
+        handle = 0;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(node, out Node dir);
+            if (rc < 0)
+                return rc;
+            rc = BuildListing(dir, out MergedDirectory listing);
+            if (rc < 0)
+                return rc;
+            handle = _dirHandles.Add(dir, listing);
+            return 0;
+        }
+    }
+
+    public int ReadDir(ulong handle, long offset, out MergedDirectory listing)
+    {
+        listing = null!;
+        lock (_engine.Gate)
+        {
+            DirectoryHandle? open = _dirHandles.Get(handle);
+            if (open is null)
+                return -Errno.EBADF;
+            if (offset == 0)
+            {
+                // rewinddir: a fresh listing, so that changes since opendir show up.
+                if (open.Node.Dropped)
+                    return -Errno.ENOENT;
+                int rc = BuildListing(open.Node, out MergedDirectory rebuilt);
+                if (rc < 0)
+                    return rc;
+                open.Listing = rebuilt;
+            }
+            listing = open.Listing;
+            return 0;
+        }
+    }
+
+    public int ReleaseDir(ulong handle)
+    {
+        lock (_engine.Gate)
+            return _dirHandles.Remove(handle) ? 0 : -Errno.EBADF;
+    }
+
+    private int BuildListing(Node dir, out MergedDirectory listing)
+    {
+        listing = null!;
+        int rc = Engine.Stat(dir, out StatX self);
+        if (rc < 0)
+            return rc;
+        ulong parentInode = self.Inode;
+        if (dir.Parent is not null && Engine.Stat(dir.Parent, out StatX parent) == 0)
+            parentInode = parent.Inode;
+        return _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, out listing);
+    }
+
+    // ---- filesystem and xattrs ----
+
+    public int StatFs(out StatFs stat)
+    {
+        // The upper's filesystem when there is one (index 0), else the top lower.
+        int rc = Sys.FStatFs(_engine.Layers.RootFd(0), out stat);
+        stat.NameMax = Sys.NameMax;
+        return rc;
+    }
+
+    public int GetXattr(ulong node, ReadOnlySpan<byte> name, Span<byte> value)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : XattrAccess.Get(n, name, value);
+        }
+    }
+
+    public int ListXattr(ulong node, Span<byte> list)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : XattrAccess.List(n, list);
+        }
+    }
+
+    public int SetXattr(in Caller caller, ulong node, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : _xattrs.Set(n, name, value, flags);
+        }
+    }
+
+    public int RemoveXattr(in Caller caller, ulong node, ReadOnlySpan<byte> name)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : _xattrs.Remove(n, name);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_engine.Gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _engine.Dispose();
+        }
+    }
+}
