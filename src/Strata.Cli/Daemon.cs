@@ -25,7 +25,7 @@ internal static class Daemon
         };
         // Under "dotnet strata.dll" the process is the dotnet host: give it the dll again.
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
-            start.ArgumentList.Add(typeof(Daemon).Assembly.Location);
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strata.dll"));
         start.ArgumentList.Add(childFlag);
         foreach (string a in childArgs) start.ArgumentList.Add(a);
 
