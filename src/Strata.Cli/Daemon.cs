@@ -18,8 +18,11 @@ internal static class Daemon
         var start = new ProcessStartInfo
         {
             FileName = Environment.ProcessPath ?? throw new CliException("cannot tell where the strata executable is"),
+            // All three are pipes of ours, never the caller's terminal or pipes: the server outlives this
+            // process, and a copy of the caller's stdout or stderr in it (the runtime dups them) would keep
+            // "strata mount | cat" waiting for ever.
             RedirectStandardOutput = true,
-            RedirectStandardError = false,
+            RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
@@ -29,8 +32,15 @@ internal static class Daemon
         start.ArgumentList.Add(childFlag);
         foreach (string a in childArgs) start.ArgumentList.Add(a);
 
+        // Descriptors this process inherited without O_CLOEXEC (a shell's, a test runner's) stay out of the server.
+        Libc.close_range(3, uint.MaxValue, (int)Libc.CLOSE_RANGE_CLOEXEC);
         using Process child = Process.Start(start) ?? throw new CliException("could not start the server process");
         child.StandardInput.Close();
+        child.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) Console.Error.WriteLine(e.Data);
+        };
+        child.BeginErrorReadLine();
         string? line = child.StandardOutput.ReadLine();
         if (line == Ready) return ExitCodes.Ok;
         child.WaitForExit();

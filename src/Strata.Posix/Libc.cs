@@ -115,6 +115,11 @@ public static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "dup2", SetLastError = true)]
     public static partial int dup2(int oldfd, int newfd);
 
+    public const uint CLOSE_RANGE_CLOEXEC = 4;
+
+    [LibraryImport(C, EntryPoint = "close_range", SetLastError = true)]
+    public static partial int close_range(uint first, uint last, int flags);
+
     [LibraryImport(C, EntryPoint = "kill", SetLastError = true)]
     public static partial int kill(int pid, int sig);
 }
