@@ -35,6 +35,7 @@ public sealed class OverlayMount : IDisposable
         mountPoint = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
         MountValidator.Validate(options);
         MountPointCheck.Check(mountPoint);
+        Posix.Posix.RaiseOpenFileLimit();
 
         var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir));
         FuseMount? fuse = null;
