@@ -1,19 +1,30 @@
+using Strata.Fuse;
 using Strata.Posix;
 using Strata.Union.Options;
 
 namespace Strata.Mount;
 
-/// <summary>What must be true of a mount point before we mount on it: an existing dir that is not a Strata mount already.</summary>
+/// <summary>
+/// What must be true of a mount point before we mount on it: an existing dir that is not a live Strata mount.
+/// A Strata mount whose server died (it answers ENOTCONN) is detached first, so that a crashed mount can be
+/// mounted again without a manual "umount -l".
+/// </summary>
 public static class MountPointCheck
 {
     public static void Check(string mountPoint)
     {
         MountEntry? existing = MountTable.Find(mountPoint);
-        if (existing is not null && MountTable.IsStrata(existing))
-            throw new OverlayConfigException(Errno.EBUSY, $"mountpoint '{mountPoint}' is already a Strata mount; unmount it first (strata umount {mountPoint})");
         int r = Posix.Posix.Stat(mountPoint, out StatX st);
+        if (existing is not null && MountTable.IsStrata(existing))
+        {
+            if (r != -Errno.ENOTCONN)
+                throw new OverlayConfigException(Errno.EBUSY, $"mountpoint '{mountPoint}' is already a Strata mount; unmount it first (strata umount {mountPoint})");
+            if (!FuseMount.TryUnmount(mountPoint, lazy: true, out int errno))
+                throw new OverlayConfigException(errno, $"mountpoint '{mountPoint}' is a Strata mount whose server is gone, and it cannot be detached: {Errno.Describe(errno)}");
+            r = Posix.Posix.Stat(mountPoint, out st);
+        }
         if (r == -Errno.ENOTCONN)
-            throw new OverlayConfigException(Errno.ENOTCONN, $"mountpoint '{mountPoint}' is a FUSE mount whose server is gone; clean it up with 'strata umount {mountPoint}'");
+            throw new OverlayConfigException(Errno.ENOTCONN, $"mountpoint '{mountPoint}' is a FUSE mount whose server is gone; detach it first (umount -l {mountPoint})");
         if (r < 0)
             throw new OverlayConfigException(-r, $"mountpoint '{mountPoint}': {Errno.Describe(r)}; create the directory first");
         if (!st.IsDirectory)

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Strata.Cli.Tests.Support;
+using Strata.Posix;
+
+namespace Strata.Cli.Tests;
+
+/// <summary>After kill -9 of the server the mount answers ENOTCONN; strata cleans it up instead of making the user do it.</summary>
+public sealed class StaleMountTests
+{
+    private const string Options = "lowerdir=./l0,upperdir=./upper,workdir=./work";
+
+    private static TempDir Layout()
+    {
+        var dir = new TempDir();
+        foreach (string d in new[] { "l0", "upper", "work", "overlay" }) dir.Make(d);
+        File.WriteAllText(dir["l0/hello"], "hello\n");
+        return dir;
+    }
+
+    /// <summary>Mounts in the foreground in a child process and kills it with SIGKILL: a stale mount.</summary>
+    private static void MakeStaleMount(TempDir dir)
+    {
+        var start = new ProcessStartInfo(StrataCli.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { StrataCli.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        using Process server = Process.Start(start)!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!File.Exists(dir["overlay/hello"]) && DateTime.UtcNow < deadline && !server.HasExited) Thread.Sleep(20);
+            Assert.True(File.Exists(dir["overlay/hello"]), "foreground mount did not come up");
+        }
+        finally
+        {
+            server.Kill();
+            server.WaitForExit(10_000);
+        }
+        Assert.Equal(-Errno.ENOTCONN, Posix.Posix.Stat(dir["overlay"], out _));
+    }
+
+    [Fact]
+    public void MountOverAStaleStrataMountCleansItUp() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        MakeStaleMount(dir);
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.Equal("hello\n", File.ReadAllText(dir["overlay/hello"]));
+    });
+
+    [Fact]
+    public void UmountCleansUpAStaleMount() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        MakeStaleMount(dir);
+        ProcessResult r = StrataCli.Run("umount", dir["overlay"]);
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        Assert.False(Mounts.IsMounted(dir["overlay"]));
+        Assert.Equal(0, Posix.Posix.Stat(dir["overlay"], out _));
+    });
+}
