@@ -301,6 +301,10 @@ internal sealed class FuseDispatcher
             wanted |= FuseInitFlags.DoReaddirPlus;
         if (options.WritebackCache)
             wanted |= FuseInitFlags.WritebackCache;
+        else if (options.Passthrough)
+            wanted |= FuseInitFlags.Passthrough;
+        if (options.AutoInvalidateData)
+            wanted |= FuseInitFlags.AutoInvalData;
         FuseInitFlags granted = offered & wanted;
         if ((granted & FuseInitFlags.InitExt) == 0)
             granted &= (FuseInitFlags)0xFFFF_FFFFUL; // Without INIT_EXT the high word does not exist.
@@ -315,6 +319,10 @@ internal sealed class FuseDispatcher
         output.MaxWrite = (uint)options.MaxWrite;
         output.TimeGran = 1;
         output.MaxPages = (granted & FuseInitFlags.MaxPages) != 0 ? maxPages : (ushort)0;
+        // Backing files must sit on a filesystem that is not itself stacked (ext4, xfs, tmpfs: depth 0); the mount
+        // then counts as one level of stacking, and a kernel overlay may still be stacked on it.
+        if ((granted & FuseInitFlags.Passthrough) != 0)
+            output.MaxStackDepth = 1;
 
         var info = new FuseConnectionInfo
         {

@@ -19,6 +19,7 @@ public sealed class FuseServer
     private readonly Thread[] threads;
     private readonly long[] allocatedByReader;
     private int running;
+    private int clonedReaders;
     private int started;
 
     public FuseServer(int deviceFd, FuseFileSystem fs, FuseServerOptions options)
@@ -33,7 +34,14 @@ public sealed class FuseServer
         dispatcher = new FuseDispatcher(fs, options);
         threads = new Thread[options.Threads];
         allocatedByReader = new long[options.Threads];
+        Channel = new FuseChannel(deviceFd);
     }
+
+    /// <summary>Readers that got a /dev/fuse descriptor of their own (see <see cref="FuseServerOptions.CloneDevicePerReader"/>).</summary>
+    public int ClonedReaders => Volatile.Read(ref clonedReaders);
+
+    /// <summary>Notifications and passthrough backing files for this session.</summary>
+    public FuseChannel Channel { get; }
 
     /// <summary>What INIT settled, once it has been answered.</summary>
     public FuseConnectionInfo? Connection => dispatcher.Connection;
@@ -107,6 +115,7 @@ public sealed class FuseServer
 
     private unsafe void ReaderLoop(int index)
     {
+        int fd = index > 0 && options.CloneDevicePerReader ? CloneDevice() : deviceFd;
         try
         {
             // Allocated once per thread and pinned: read() and write() take their addresses directly.
@@ -118,7 +127,7 @@ public sealed class FuseServer
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 while (true)
                 {
-                    nint n = Libc.read(deviceFd, requestPtr, (nuint)request.Length);
+                    nint n = Libc.read(fd, requestPtr, (nuint)request.Length);
                     if (n < 0)
                     {
                         int errno = Errno.Last;
@@ -131,7 +140,7 @@ public sealed class FuseServer
 
                     int replyLength = dispatcher.Handle(new ReadOnlySpan<byte>(requestPtr, (int)n), reply, out bool endSession);
                     Volatile.Write(ref allocatedByReader[index], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
-                    if (replyLength > 0 && !WriteReply(replyPtr, replyLength))
+                    if (replyLength > 0 && !WriteReply(fd, replyPtr, replyLength))
                         return;
                     if (endSession)
                         return;
@@ -140,6 +149,8 @@ public sealed class FuseServer
         }
         finally
         {
+            if (fd != deviceFd)
+                Libc.close(fd);
             if (Interlocked.Decrement(ref running) == 0)
             {
                 dispatcher.DestroyOnce();
@@ -148,12 +159,31 @@ public sealed class FuseServer
         }
     }
 
-    /// <summary>Sends one reply; false when the connection is gone.</summary>
-    private unsafe bool WriteReply(byte* reply, int length)
+    /// <summary>
+    /// A new /dev/fuse descriptor bound to this session, so that this reader waits on its own queue; the reply to
+    /// a request must go out on the descriptor it came from. The shared one where cloning is refused.
+    /// </summary>
+    private unsafe int CloneDevice()
+    {
+        int clone = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, "/dev/fuse", OpenFlags.O_RDWR);
+        if (clone < 0)
+            return deviceFd;
+        uint session = (uint)deviceFd;
+        if (Libc.ioctl(clone, FuseDeviceIoctl.Clone, &session) < 0)
+        {
+            Libc.close(clone);
+            return deviceFd;
+        }
+        Interlocked.Increment(ref clonedReaders);
+        return clone;
+    }
+
+    /// <summary>Sends one reply on the descriptor the request came from; false when the connection is gone.</summary>
+    private unsafe bool WriteReply(int fd, byte* reply, int length)
     {
         while (true)
         {
-            nint w = Libc.write(deviceFd, reply, (nuint)length);
+            nint w = Libc.write(fd, reply, (nuint)length);
             if (w >= 0)
                 return true;
             int errno = Errno.Last;

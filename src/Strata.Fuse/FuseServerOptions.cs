@@ -22,6 +22,25 @@ public sealed class FuseServerOptions
     public bool WritebackCache { get; init; }
 
     /// <summary>
+    /// Ask for FUSE_PASSTHROUGH (Linux 6.9+, CAP_SYS_ADMIN): opens may then name a backing file registered through
+    /// <see cref="FuseChannel.OpenBacking"/>, and their reads and writes never reach the server. Not granted
+    /// together with <see cref="WritebackCache"/>.
+    /// </summary>
+    public bool Passthrough { get; init; }
+
+    /// <summary>
+    /// Ask for FUSE_AUTO_INVAL_DATA: the kernel drops a file's cached pages when it sees its mtime or size
+    /// change, so cached data stays correct when files change behind its back.
+    /// </summary>
+    public bool AutoInvalidateData { get; init; }
+
+    /// <summary>
+    /// Give each reader after the first its own /dev/fuse descriptor (FUSE_DEV_IOC_CLONE), so that readers do
+    /// not queue on one file's wait queue; falls back to the shared descriptor where cloning is not allowed.
+    /// </summary>
+    public bool CloneDevicePerReader { get; init; } = true;
+
+    /// <summary>
     /// The fusectl connection number of this session (see <see cref="FuseMount.ConnectionId"/>). Only
     /// <see cref="FuseServer.Stop"/> needs it: the only way to wake readers blocked in read() is to end the connection.
     /// </summary>
