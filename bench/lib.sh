@@ -1,0 +1,211 @@
+# Helpers shared by the benchmark scripts (sourced, not run).
+
+bench_install_tools() {
+  bash scripts/install-deps.sh >/dev/null
+  local need=()
+  command -v fio >/dev/null || need+=(fio)
+  command -v git >/dev/null || need+=(git)
+  command -v python3 >/dev/null || need+=(python3)
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+# The published (Native AOT) strata, as a user runs it; the framework-dependent build where AOT cannot be built.
+bench_build_strata() {
+  if bash scripts/publish.sh >/dev/null 2>&1; then
+    echo "$PWD/artifacts/strata"
+  else
+    dotnet build src/Strata.Cli -c Release -nologo -v q >/dev/null
+    echo "dotnet $PWD/src/Strata.Cli/bin/Release/net10.0/strata.dll"
+  fi
+}
+
+bench_cleanup() {
+  local root=$1 m
+  for m in "$root"/m-*; do
+    while mountpoint -q "$m"; do umount -l "$m" || break; done
+  done
+  rm -rf "$root"
+}
+
+bench_drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+
+# Seconds taken by a command (its output discarded).
+bench_time() {
+  local start end
+  start=$(date +%s%N)
+  "$@" >/dev/null 2>&1 || { echo "command failed: $*" >&2; echo nan; return 0; }
+  end=$(date +%s%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }'
+}
+
+bench_median() {
+  { grep -v nan || true; } | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# Lowers (mounted as lowerdir=2:1:0): a big tree, a wide dir merged from all three with shadowed and
+# whited-out names, files to delete and to append to, a big file, and a git repository.
+bench_make_layers() {
+  local lower=$1 tree_files=$2 tree_dirs=$3 wide=$4 deletes=$5 appends=$6 big_mb=$7 repo_files=$8
+  mkdir -p "$lower/0" "$lower/1" "$lower/2"
+  local per_dir=$(((tree_files + tree_dirs - 1) / tree_dirs))
+  python3 - "$lower" "$tree_files" "$per_dir" "$wide" "$deletes" "$appends" "$repo_files" <<'PY'
+import os, sys
+lower, tree_files, per_dir, wide, deletes, appends, repo_files = sys.argv[1], *map(int, sys.argv[2:])
+def write(path, data):
+    with open(path, "wb") as f: f.write(data)
+for i in range(tree_files):
+    d = f"{lower}/0/tree/d{i // per_dir}"
+    if i % per_dir == 0: os.makedirs(d, exist_ok=True)
+    write(f"{d}/f{i}", b"file %d\n" % i)
+for layer, lo, hi in ((0, 0, int(wide * 0.6)), (1, int(wide * 0.4), wide)):
+    os.makedirs(f"{lower}/{layer}/wide", exist_ok=True)
+    for i in range(lo, hi): write(f"{lower}/{layer}/wide/f{i}", b"w%d\n" % i)
+os.makedirs(f"{lower}/2/wide", exist_ok=True)
+for i in range(max(1, wide // 20)):
+    os.mknod(f"{lower}/2/wide/f{i}", 0o20000, os.makedev(0, 0))  # whiteout
+    write(f"{lower}/2/wide/g{i}", b"g\n")
+os.makedirs(f"{lower}/0/del")
+for i in range(deletes): write(f"{lower}/0/del/f{i}", b"x")
+os.makedirs(f"{lower}/0/append")
+block = os.urandom(65536)
+for i in range(appends): write(f"{lower}/0/append/f{i}", block)
+for i in range(repo_files):
+    d = f"{lower}/0/repo/d{i // 100}"
+    if i % 100 == 0: os.makedirs(d, exist_ok=True)
+    write(f"{d}/f{i}.c", b"int f%d(void) { return %d; }\n" % (i, i))
+PY
+  mkdir -p "$lower/0/big"
+  dd if=/dev/urandom of="$lower/0/big/file" bs=1M count="$big_mb" status=none
+  git -C "$lower/0/repo" init -q
+  git -C "$lower/0/repo" add -A
+  git -C "$lower/0/repo" -c user.name=bench -c user.email=bench@localhost commit -qm tree
+  # plain: the merged view as an ordinary dir tree, the physical limit.
+  local ro="$lower/../ro"
+  mkdir -p "$ro"
+  mount -t overlay overlay -o "lowerdir=$lower/2:$lower/1:$lower/0" "$ro"
+  cp -a "$ro" "$lower/../plain-src"
+  umount "$ro"
+}
+
+# A fresh mount of the target (fresh upper and work dir); for plain, fresh copies of what the writing workloads change.
+bench_remount() {
+  local root=$1 t=$2 strata=$3 m="$root/m-$2" lower="$root/lower"
+  if [ "$t" = plain ]; then
+    if [ ! -d "$m" ]; then cp -a "$root/plain-src" "$m"; return; fi
+    rm -rf "$m/new" "$m/written" "$m/usr" "$m/del" "$m/append" "$m/big"
+    cp -a "$root/plain-src/del" "$root/plain-src/append" "$root/plain-src/big" "$m/"
+    return
+  fi
+  while mountpoint -q "$m"; do umount "$m" 2>/dev/null || umount -l "$m"; done
+  rm -rf "$root/u-$t" "$root/w-$t"
+  mkdir -p "$m" "$root/u-$t" "$root/w-$t"
+  bench_mount "$root" "$t" "$strata"
+}
+
+bench_mount() {
+  local root=$1 t=$2 strata=$3 m="$root/m-$2" lower="$root/lower"
+  local opts="lowerdir=$lower/2:$lower/1:$lower/0,upperdir=$root/u-$t,workdir=$root/w-$t"
+  case $t in
+    kernel) mount -t overlay overlay -o "$opts" "$m" ;;
+    fuse-overlayfs) fuse-overlayfs -o "$opts" "$m" 2>/dev/null ;;
+    strata) $strata mount -o "$opts" "$m" ;;
+  esac
+}
+
+# Seconds from the mount command's start until the mount answers.
+bench_mount_latency() {
+  local root=$1 t=$2 strata=$3 m="$root/m-$2"
+  [ "$t" = plain ] && { echo nan; return; }
+  while mountpoint -q "$m"; do umount "$m"; done
+  local start end
+  start=$(date +%s%N)
+  bench_mount "$root" "$t" "$strata"
+  stat "$m/tree" >/dev/null
+  end=$(date +%s%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }'
+}
+
+# Peak resident memory of the mount's server process, in MB.
+bench_server_rss_mb() {
+  local t=$1 m=$2 pid
+  case $t in
+    strata) pid=$(pgrep -f -- "--serve-detached .* $m\$" | head -n 1) ;;
+    fuse-overlayfs) pid=$(pgrep -f -- "fuse-overlayfs .* $m\$" | head -n 1) ;;
+    *) echo nan; return ;;
+  esac
+  [ -n "$pid" ] || { echo nan; return; }
+  awk '/^VmHWM:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$pid/status"
+}
+
+# fio on one file: MB/s, or IOPS with a fourth argument "iops".
+bench_fio() {
+  local file=$1 rw=$2 bs=$3 size_mb=$4 what=${5:-bw} extra=()
+  [ "$rw" = randread ] && extra=(--runtime=10 --time_based)
+  [ "$rw" = write ] && extra=(--end_fsync=1)
+  fio --name=bench --filename="$file" --rw="$rw" --bs="$bs" --size="${size_mb}M" --ioengine=psync \
+      --output-format=json "${extra[@]}" 2>/dev/null |
+    python3 -c 'import json, sys
+job = json.load(sys.stdin)["jobs"][0]
+side = job["write"] if sys.argv[1] == "write" else job["read"]
+print("%.1f" % (side["iops"] if sys.argv[2] == "iops" else side["bw"] / 1024))' "$rw" "$what" || echo nan
+}
+
+bench_print_header() {
+  printf '%-14s %-5s' workload unit
+  local t
+  for t in "$@"; do printf ' %22s' "$t"; done
+  echo
+}
+
+# One row: each target's median and its ratio to kernel overlayfs.
+bench_print_row() {
+  local name=$1 u=$2
+  local -n v=$3
+  shift 3
+  printf '%-14s %-5s' "$name" "$u"
+  local k=${v[kernel,$name]} t
+  for t in "$@"; do
+    printf ' %22s' "$(bench_cell "${v[$t,$name]}" "$k")"
+  done
+  echo
+}
+
+bench_cell() {
+  awk -v x="$1" -v k="$2" 'BEGIN {
+    if (x == "nan" || x == "") { print "-"; exit }
+    if (k == "nan" || k == "" || k + 0 == 0) { printf "%.4g\n", x; exit }
+    printf "%.4g (%.2fx)\n", x, x / k }'
+}
+
+bench_write_results() {
+  local file=$1 cmd=$2 scale=$3 repeats=$4
+  local -n vals=$5
+  local -n units=$6
+  shift 6
+  {
+    echo "# Benchmark results"
+    echo
+    echo "- date: $(date -u +%Y-%m-%d)"
+    echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(df -T /tmp | awk 'NR == 2 { print $2 }') under /tmp"
+    echo "- command: \`$cmd\` (scale $scale, median of $repeats)"
+    echo "- peers: $(fuse-overlayfs --version 2>&1 | head -n 1)"
+    echo
+    echo "Each cell: the median, and in brackets its ratio to kernel overlayfs. For s (time) lower is better;"
+    echo "for MB/s and IOPS higher is better."
+    echo
+    printf '| workload | unit |'
+    local t name
+    for t in "$@"; do printf ' %s |' "$t"; done
+    echo
+    printf '| --- | --- |'
+    for t in "$@"; do printf ' ---: |'; done
+    echo
+    for name in "${BENCH_ORDER[@]}"; do
+      printf '| %s | %s |' "$name" "${units[$name]}"
+      for t in "$@"; do printf ' %s |' "$(bench_cell "${vals[$t,$name]}" "${vals[kernel,$name]}")"; done
+      echo
+    done
+  } > "$file"
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The performance issue's workloads, in one run, on plain ext4 (no overlay: the physical limit), kernel
+# overlayfs, fuse-overlayfs and Strata over identical layers. Prints a table of medians and each target's
+# ratio to kernel overlayfs (for times: lower is better; for MB/s and IOPS: higher is better).
+#
+# Usage (root): bench/overlay-bench.sh [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS]
+#   SCALE 1 is the issue's size (100k-file tree, 1 GiB files, 20k-file repo); 0.1 is a quick run.
+#   WORKLOADS: a comma list of names from the table (default: all), e.g. -w find,stat
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+
+repeats=3 scale=1 results="" only=""
+while getopts "r:s:o:w:" opt; do
+  case $opt in
+    r) repeats=$OPTARG ;; s) scale=$OPTARG ;; o) results=$OPTARG ;; w) only=",$OPTARG," ;;
+    *) echo "usage: $0 [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS]" >&2; exit 2 ;;
+  esac
+done
+n() { awk -v s="$scale" -v v="$1" 'BEGIN { x = int(v * s); print (x < 1 ? 1 : x) }'; }
+tree_files=$(n 100000) tree_dirs=$(n 1000) wide=$(n 10000) creates=$(n 10000) deletes=$(n 10000)
+appends=$(n 1000) big_mb=$(n 1024) repo_files=$(n 20000)
+
+bench_install_tools
+strata_bin=$(bench_build_strata)
+root=$(mktemp -d /tmp/strata-overlay-bench-XXXXXX)
+trap 'bench_cleanup "$root"' EXIT
+lower="$root/lower"
+
+echo "# building layers in $root (scale $scale)..."
+bench_make_layers "$lower" "$tree_files" "$tree_dirs" "$wide" "$deletes" "$appends" "$big_mb" "$repo_files"
+tarball="$root/usr.tar"
+tar -cf "$tarball" -C / usr/include usr/share/perl5 2>/dev/null || true
+echo "# layers ready: $(du -sh "$lower" | cut -f1), tarball $(du -h "$tarball" | cut -f1)"
+
+targets=(plain kernel fuse-overlayfs strata)
+declare -A value unit
+BENCH_ORDER=()
+
+# A workload: name, unit, a "prepare" step run untimed before each repetition, and the timed step.
+run_workload() { # name unit fresh(yes/no) command...
+  local name=$1 u=$2 fresh=$3; shift 3
+  [[ -z $only || $only == *",$name,"* || $only == *",${name%%-*},"* ]] || return 0
+  for t in "${targets[@]}"; do
+    local samples=()
+    for ((i = 0; i < repeats; i++)); do
+      [ "$fresh" = yes ] && bench_remount "$root" "$t" "$strata_bin"
+      samples+=("$("$@" "$root/m-$t" "$t")")
+    done
+    value[$t,$name]=$(printf '%s\n' "${samples[@]}" | bench_median)
+    unit[$name]=$u
+  done
+  BENCH_ORDER+=("$name")
+  bench_print_row "$name" "$u" value "${targets[@]}"
+}
+
+for t in "${targets[@]}"; do bench_remount "$root" "$t" "$strata_bin"; done
+bench_print_header "${targets[@]}"
+
+# 9. Mount latency (command start to mount live).
+w_mount() { bench_mount_latency "$root" "$2" "$strata_bin"; }
+run_workload mount-latency s no w_mount
+
+# 1. find over the 100k-file tree, cold and warm; the server's peak RSS after it.
+w_find_cold() { bench_drop_caches; bench_time find "$1/tree"; }
+w_find_warm() { find "$1/tree" >/dev/null; bench_time find "$1/tree"; }
+run_workload find-cold s no w_find_cold
+run_workload find-warm s no w_find_warm
+w_rss() { bench_server_rss_mb "$2" "$1"; }
+run_workload server-rss MB no w_rss
+
+# 2. stat of every file of that tree, first pass and warm.
+w_stat_first() { bench_drop_caches; bench_time find "$1/tree" -type f -printf '%s\n'; }
+w_stat_warm() { find "$1/tree" -type f -printf '%s\n' >/dev/null; bench_time find "$1/tree" -type f -printf '%s\n'; }
+run_workload stat-first s no w_stat_first
+run_workload stat-warm s no w_stat_warm
+
+# 3. ls -l of the 10k-entry dir merged from 3 lowers, then repeated readdir of it.
+w_ls() { bench_drop_caches; bench_time ls -l "$1/wide"; }
+w_readdir() { bench_time bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ls -f "$0" >/dev/null; done' "$1/wide"; }
+run_workload ls-l s no w_ls
+run_workload readdir-x10 s no w_readdir
+
+# 4. Create 10k files of 4 KiB; delete 10k lower files (whiteouts).
+w_create() { bench_time bash -c 'mkdir "$0/new"; head -c 4096 /dev/zero > "$0/.blk"; for ((i = 0; i < $1; i++)); do cp "$0/.blk" "$0/new/f$i"; done' "$1" "$creates"; }
+w_delete() { bench_time rm -rf "$1/del"; }
+run_workload create s yes w_create
+run_workload delete s yes w_delete
+
+# 5. Copy-up: append to 1k lower files of 64 KiB; first write to a 1 GiB lower file.
+w_append() { bench_time bash -c 'for f in "$0"/append/*; do echo x >> "$f"; done' "$1"; }
+w_first_write() { bench_time bash -c 'printf x | dd of="$0/big/file" bs=1 seek=4096 conv=notrunc status=none' "$1"; }
+run_workload copyup-append s yes w_append
+run_workload copyup-1g s yes w_first_write
+
+# 6. fio: sequential read of the big lower file cold and warm, sequential write of a new file, 4 KiB random reads.
+w_seqread_cold() { bench_drop_caches; bench_fio "$1/big/file" read 1M "$big_mb"; }
+w_seqread_warm() { cat "$1/big/file" >/dev/null; bench_fio "$1/big/file" read 1M "$big_mb"; }
+w_seqwrite() { bench_fio "$1/written" write 1M "$big_mb"; }
+w_randread() { cat "$1/big/file" >/dev/null; bench_fio "$1/big/file" randread 4k "$big_mb" iops; }
+run_workload seqread-cold MB/s no w_seqread_cold
+run_workload seqread-warm MB/s no w_seqread_warm
+run_workload seqwrite MB/s yes w_seqwrite
+run_workload randread-4k IOPS no w_randread
+
+# 7. Extract a tarball of a real tree into the merged dir.
+w_untar() { bench_time tar -xf "$tarball" -C "$1"; }
+run_workload untar s yes w_untar
+
+# 8. git status in a 20k-file repository kept in a lower.
+w_git() { git -C "$1/repo" status --porcelain >/dev/null; bench_time git -C "$1/repo" status --porcelain; }
+run_workload git-status s no w_git
+
+if [ -n "$results" ]; then
+  bench_write_results "$results" "$0 $*" "$scale" "$repeats" value unit "${targets[@]}"
+  echo "# results written to $results"
+fi
