@@ -305,6 +305,8 @@ internal sealed class FuseDispatcher
             wanted |= FuseInitFlags.Passthrough;
         if (options.AutoInvalidateData)
             wanted |= FuseInitFlags.AutoInvalData;
+        if (options.RequestTimeout is not null)
+            wanted |= FuseInitFlags.RequestTimeout;
         FuseInitFlags granted = offered & wanted;
         if ((granted & FuseInitFlags.InitExt) == 0)
             granted &= (FuseInitFlags)0xFFFF_FFFFUL; // Without INIT_EXT the high word does not exist.
@@ -323,6 +325,8 @@ internal sealed class FuseDispatcher
         // then counts as one level of stacking, and a kernel overlay may still be stacked on it.
         if ((granted & FuseInitFlags.Passthrough) != 0)
             output.MaxStackDepth = 1;
+        if ((granted & FuseInitFlags.RequestTimeout) != 0)
+            output.RequestTimeout = (ushort)Math.Clamp(Math.Ceiling(options.RequestTimeout!.Value.TotalSeconds), 1, ushort.MaxValue);
 
         var info = new FuseConnectionInfo
         {

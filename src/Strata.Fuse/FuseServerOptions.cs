@@ -41,6 +41,13 @@ public sealed class FuseServerOptions
     public bool CloneDevicePerReader { get; init; } = true;
 
     /// <summary>
+    /// Ask the kernel (6.14+, FUSE_REQUEST_TIMEOUT) to abort the connection when a request stays unanswered this
+    /// long, so that a hung server fails its callers (ECONNABORTED) instead of hanging them for ever. Whole
+    /// seconds, at most 65535; the kernel checks about every 15 s.
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
+    /// <summary>
     /// The fusectl connection number of this session (see <see cref="FuseMount.ConnectionId"/>). Only
     /// <see cref="FuseServer.Stop"/> needs it: the only way to wake readers blocked in read() is to end the connection.
     /// </summary>

@@ -50,6 +50,7 @@ public sealed class OverlayMount : IDisposable
             var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
             {
                 ConnectionId = fuse.ConnectionId,
+                RequestTimeout = options.RequestTimeout,
                 Debug = debugLog is not null,
                 Log = debugLog,
             });
@@ -75,6 +76,12 @@ public sealed class OverlayMount : IDisposable
     public void Wait() => _server.Wait();
 
     public bool Wait(TimeSpan timeout) => _server.Wait(timeout);
+
+    /// <summary>
+    /// True when the session ended while the mount was still there: the kernel aborted the connection (a request
+    /// outlived request_timeout, or an abort through fusectl). Dispose then detaches the dead mount.
+    /// </summary>
+    public bool WasAborted => _server.HasEnded && MountTable.Find(MountPoint) is { } entry && MountTable.IsStrata(entry);
 
     /// <summary>Unmounts; lazy detaches even while files are open (what SIGTERM does).</summary>
     public void Unmount(bool lazy) => _fuse.Unmount(lazy);

@@ -10,7 +10,7 @@ internal sealed class MountedFileSystem : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false)
+    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false, TimeSpan? requestTimeout = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("strata-fuse-test-").FullName;
         if (!Directory.StartsWith("/tmp/", StringComparison.Ordinal))
@@ -31,6 +31,7 @@ internal sealed class MountedFileSystem : IDisposable
                 Log = log,
                 ConnectionId = Mount.ConnectionId,
                 Passthrough = passthrough,
+                RequestTimeout = requestTimeout,
                 AutoInvalidateData = true,
             });
             Server.Start();

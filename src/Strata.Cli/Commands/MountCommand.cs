@@ -58,6 +58,8 @@ internal static class MountCommand
             using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
             onLive?.Invoke();
             mount.Wait();
+            if (mount.WasAborted)
+                Console.Error.WriteLine($"strata: the kernel ended the connection of {mount.MountPoint} (a request outlived request_timeout, or it was aborted); the mount is detached");
 
             void Unmount(PosixSignalContext context)
             {

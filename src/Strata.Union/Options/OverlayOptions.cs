@@ -18,6 +18,9 @@ public sealed record OverlayOptions
     /// <summary>The FUSE fsname (the "source" column of /proc/mounts), from "fsname=" or the mount source.</summary>
     public string? FsName { get; init; }
 
+    /// <summary>From "request_timeout=SECONDS": the kernel aborts the connection when a request stays unanswered that long.</summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
     /// <summary>Debug logging asked for through "-o debug".</summary>
     public bool Debug { get; init; }
 

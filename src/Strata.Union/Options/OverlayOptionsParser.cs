@@ -57,6 +57,7 @@ public static class OverlayOptionsParser
         var lowers = new List<string>();
         bool sawLowerDir = false, sawLowerAppend = false;
         string? upper = null, work = null, fsName = null;
+        TimeSpan? requestTimeout = null;
         bool readOnly = false, debug = false;
         ulong flags = 0;
 
@@ -102,6 +103,9 @@ public static class OverlayOptionsParser
                     case "fsname":
                         fsName = RequireValue(key, value);
                         break;
+                    case "request_timeout":
+                        requestTimeout = ParseTimeout(value);
+                        break;
                     default:
                         flags |= Generic(key, value);
                         break;
@@ -117,6 +121,7 @@ public static class OverlayOptionsParser
             ReadOnly = readOnly || upper is null,
             MountFlags = flags | (readOnly ? Libc.MS_RDONLY : 0),
             FsName = fsName,
+            RequestTimeout = requestTimeout,
             Debug = debug,
         };
     }
@@ -136,6 +141,11 @@ public static class OverlayOptionsParser
         }
         throw Invalid($"unknown option '{(value is null ? key : key + "=" + value)}'");
     }
+
+    private static TimeSpan ParseTimeout(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) && seconds is >= 1 and <= ushort.MaxValue
+            ? TimeSpan.FromSeconds(seconds)
+            : throw Invalid($"'request_timeout={value}' must be a whole number of seconds from 1 to 65535");
 
     private static string RequireValue(string key, string? value) =>
         string.IsNullOrEmpty(value) ? throw Invalid($"'{key}=' needs a directory") : value;

@@ -55,7 +55,16 @@ public sealed class OverlayOptionsParserTests
         Assert.Equal(Libc.MS_RDONLY, o.MountFlags & Libc.MS_RDONLY);
     }
 
+    [Fact]
+    public void RequestTimeoutInSeconds()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(30), Parse("lowerdir=/l,request_timeout=30").RequestTimeout);
+        Assert.Null(Parse("lowerdir=/l").RequestTimeout);
+    }
+
     [Theory]
+    [InlineData("lowerdir=/l,request_timeout=0", "request_timeout=0")]
+    [InlineData("lowerdir=/l,request_timeout=x", "whole number of seconds")]
     [InlineData("lowerdir=/l,bogus", "unknown option 'bogus'")]
     [InlineData("lowerdir=/l,redirect_dir=on", "redirect_dir=on")]
     [InlineData("lowerdir=/l,index=on", "index=on")]
