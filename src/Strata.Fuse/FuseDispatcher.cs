@@ -38,6 +38,9 @@ internal sealed class FuseDispatcher
     /// <summary>Set once INIT has been answered.</summary>
     public FuseConnectionInfo? Connection { get; private set; }
 
+    /// <summary>Set once INIT has been answered: from then on the mount serves requests.</summary>
+    public ManualResetEventSlim Initialized { get; } = new(false);
+
     /// <summary>The smallest reply buffer <see cref="Handle"/> needs besides room for READ data.</summary>
     public static int ReplyOverhead => OutHeaderSize + 4096;
 
@@ -343,6 +346,7 @@ internal sealed class FuseDispatcher
         };
         fs.Init(info);
         Connection = info;
+        Initialized.Set();
         return 0;
     }
 

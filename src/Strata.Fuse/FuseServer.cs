@@ -46,6 +46,13 @@ public sealed class FuseServer
     /// <summary>What INIT settled, once it has been answered.</summary>
     public FuseConnectionInfo? Connection => dispatcher.Connection;
 
+    /// <summary>
+    /// Waits until INIT has been handled, the moment the mount starts answering. This is how the owner learns
+    /// that the mount is live without touching it: a server that accesses its own mount can deadlock when it
+    /// is killed while its own request is in flight (the kernel then waits for a reply that can never come).
+    /// </summary>
+    public bool WaitForInit(TimeSpan timeout) => dispatcher.Initialized.Wait(timeout);
+
     /// <summary>Reader threads that have not returned yet.</summary>
     public int RunningReaders => Volatile.Read(ref running);
 

@@ -38,7 +38,7 @@ public sealed class OverlayMount : IDisposable
         Posix.Posix.RaiseOpenFileLimit();
 
         var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir));
-        FuseMount? fuse = null;
+        FuseMount fuse;
         try
         {
             fuse = FuseMount.Mount(mountPoint, new FuseMountOptions
@@ -47,29 +47,29 @@ public sealed class OverlayMount : IDisposable
                 ReadOnly = options.ReadOnly,
                 ExtraMountFlags = options.MountFlags,
             });
-            var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
-            {
-                ConnectionId = fuse.ConnectionId,
-                RequestTimeout = options.RequestTimeout,
-                Debug = debugLog is not null,
-                Log = debugLog,
-            });
-            server.Start();
-            var mount = new OverlayMount(mountPoint, fuse, server, union);
-            int r = Posix.Posix.Stat(mountPoint, out _);
-            if (r < 0)
-            {
-                mount.Dispose();
-                throw new FuseMountException(-r, $"mount on '{mountPoint}' does not answer: {Errno.Describe(r)}");
-            }
-            return mount;
         }
         catch
         {
-            fuse?.Dispose();
             union.Dispose();
             throw;
         }
+
+        var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
+        {
+            ConnectionId = fuse.ConnectionId,
+            RequestTimeout = options.RequestTimeout,
+            Debug = debugLog is not null,
+            Log = debugLog,
+        });
+        var mount = new OverlayMount(mountPoint, fuse, server, union);
+        server.Start();
+        // Never stat our own mount to see that it is live: see FuseServer.WaitForInit.
+        if (!server.WaitForInit(TimeSpan.FromSeconds(30)))
+        {
+            mount.Dispose();
+            throw new FuseMountException(Errno.ETIMEDOUT, $"mount on '{mountPoint}' did not start: the kernel sent no INIT within 30 s");
+        }
+        return mount;
     }
 
     /// <summary>Blocks until the mount is gone (umount, fusermount3 -u, or <see cref="Unmount"/>).</summary>

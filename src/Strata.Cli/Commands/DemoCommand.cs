@@ -1,9 +1,5 @@
 using System.Text;
-using Strata.Mount;
 using Strata.Posix;
-using Strata.Union;
-using Strata.Union.Options;
-using Strata.Fuse;
 
 namespace Strata.Cli.Commands;
 
@@ -26,7 +22,7 @@ internal static class DemoCommand
         {
             Walkthrough(root);
         }
-        catch (Exception e) when (e is OverlayConfigException or LayerStackException or FuseMountException or IOException)
+        catch (IOException e)
         {
             throw new CliException($"demo failed: {e.Message}");
         }
@@ -44,7 +40,8 @@ internal static class DemoCommand
         Step("mkdir work layer0 layer1 layer2 overlay");
         foreach (string d in new[] { "work", "layer0", "layer1", "layer2", "overlay" }) Directory.CreateDirectory(P(d));
 
-        using (OverlayMount mount = MountLayers(root, "./layer1:./layer0"))
+        MountLayers(root, "./layer1:./layer0");
+        try
         {
             Step("touch layer1/foo");
             File.WriteAllBytes(P("layer1/foo"), []);
@@ -72,18 +69,20 @@ internal static class DemoCommand
             Step("mkdir overlay/baz   # over the whiteout: an opaque dir");
             Directory.CreateDirectory(P("overlay/baz"));
             Show("ls -l layer2/baz", LongListing(P("layer2"), "baz"));
-
-            Step("strata umount ./overlay");
-            mount.Unmount(lazy: false);
-            mount.Wait(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Unmount(root);
         }
 
-        using (OverlayMount mount = MountLayers(root, "./layer0:./layer1"))
+        MountLayers(root, "./layer0:./layer1");
+        try
         {
             Show("cat overlay/qux", File.ReadAllText(P("overlay/qux")).TrimEnd());
-            Step("strata umount ./overlay");
-            mount.Unmount(lazy: false);
-            mount.Wait(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Unmount(root);
         }
 
         Console.WriteLine("# what landed in the upper dir (layer2):");
@@ -91,12 +90,22 @@ internal static class DemoCommand
             Console.WriteLine("  " + LongListing(P("layer2"), name));
     }
 
-    private static OverlayMount MountLayers(string root, string lowers)
+    /// <summary>
+    /// Mounts as "strata mount" does, with the server in a process of its own: a process that serves a mount
+    /// must not also use it (killed mid-request, it would wait for ever on its own reply).
+    /// </summary>
+    private static void MountLayers(string root, string lowers)
     {
         string options = $"lowerdir={lowers},upperdir=./layer2,workdir=./work";
         Step($"strata mount -o {options} ./overlay");
-        OverlayOptions parsed = OverlayOptionsParser.Parse([options], root);
-        return OverlayMount.Start(parsed, Path.Combine(root, "overlay"));
+        string absolute = options.Replace("./", root + "/", StringComparison.Ordinal);
+        MountCommand.Run(["-o", absolute, Path.Combine(root, "overlay")], source: null);
+    }
+
+    private static void Unmount(string root)
+    {
+        Step("strata umount ./overlay");
+        UmountCommand.Run([Path.Combine(root, "overlay")]);
     }
 
     private static void Step(string command) => Console.WriteLine($"$ {command}");
