@@ -139,6 +139,12 @@ bench_server_rss_mb() {
   awk '/^VmHWM:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$pid/status"
 }
 
+# Bytes allocated on the request path per request, from "strata stats".
+bench_strata_alloc_per_request() {
+  local strata=$1 m=$2
+  $strata stats "$m" | awk -F'[(]' '/allocated on request path/ { split($2, a, " "); print a[1] }'
+}
+
 # fio on one file: MB/s, or IOPS with a fourth argument "iops".
 bench_fio() {
   local file=$1 rw=$2 bs=$3 size_mb=$4 what=${5:-bw} extra=()

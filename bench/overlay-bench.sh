@@ -69,6 +69,10 @@ run_workload find-warm s no w_find_warm
 w_rss() { bench_server_rss_mb "$2" "$1"; }
 run_workload server-rss MB no w_rss
 
+# No allocation per request: bytes the server's readers allocated per request over find + stat of the tree.
+w_alloc() { [ "$2" = strata ] || { echo nan; return; }; find "$1/tree" -type f -printf '%s\n' >/dev/null; bench_strata_alloc_per_request "$strata_bin" "$1"; }
+run_workload alloc-per-req B yes w_alloc
+
 # 2. stat of every file of that tree, first pass and warm.
 w_stat_first() { bench_drop_caches; bench_time find "$1/tree" -type f -printf '%s\n'; }
 w_stat_warm() { find "$1/tree" -type f -printf '%s\n' >/dev/null; bench_time find "$1/tree" -type f -printf '%s\n'; }

@@ -18,6 +18,7 @@ internal static class Program
                 "mount" => MountCommand.Run(args.AsSpan(1).ToArray(), source: null),
                 "umount" or "unmount" => UmountCommand.Run(args.AsSpan(1).ToArray()),
                 "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
+                "stats" => StatsCommand.Run(args.AsSpan(1).ToArray()),
                 "--version" or "version" => Version(),
                 MountCommand.DaemonChildFlag => MountCommand.RunDaemonChild(args.AsSpan(1).ToArray()),
                 // The mount helper form, as mount.fuse3 runs us: strata SOURCE MOUNTPOINT -o OPTIONS

@@ -14,6 +14,8 @@ internal static class Usage
               The mount helper form, as 'mount -t fuse.strata SOURCE MOUNTPOINT -o OPTIONS' runs it.
           strata umount [-l] MOUNTPOINT
               Unmounts (-l: lazily, even while files are open). 'umount' and 'fusermount3 -u' work too.
+          strata stats MOUNTPOINT
+              The server's counters: requests handled, bytes allocated on the request path, memory.
           strata demo
               Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
               lands in the upper dir, and unmounts.

@@ -1,4 +1,5 @@
 using Strata.Fuse;
+using Strata.Mount.Stats;
 using Strata.Posix;
 using Strata.Union;
 using Strata.Union.Options;
@@ -14,6 +15,7 @@ public sealed class OverlayMount : IDisposable
     private readonly FuseMount _fuse;
     private readonly FuseServer _server;
     private readonly UnionFileSystem _union;
+    private StatsEndpoint? _stats;
 
     private OverlayMount(string mountPoint, FuseMount fuse, FuseServer server, UnionFileSystem union)
     {
@@ -69,7 +71,23 @@ public sealed class OverlayMount : IDisposable
             mount.Dispose();
             throw new FuseMountException(Errno.ETIMEDOUT, $"mount on '{mountPoint}' did not start: the kernel sent no INIT within 30 s");
         }
+        mount._stats = StatsEndpoint.Start(mountPoint, mount.Snapshot);
         return mount;
+    }
+
+    /// <summary>The server's counters now (what "strata stats" shows).</summary>
+    public MountStats Snapshot()
+    {
+        var (resident, peak) = ProcessMemory.Read();
+        return new MountStats
+        {
+            MountPoint = MountPoint,
+            Pid = Environment.ProcessId,
+            RequestsHandled = _server.RequestsHandled,
+            AllocatedBytesOnRequestPath = _server.AllocatedBytesOnRequestPath,
+            ResidentBytes = resident,
+            PeakResidentBytes = peak,
+        };
     }
 
     /// <summary>Blocks until the mount is gone (umount, fusermount3 -u, or <see cref="Unmount"/>).</summary>
@@ -88,6 +106,7 @@ public sealed class OverlayMount : IDisposable
 
     public void Dispose()
     {
+        _stats?.Dispose();
         if (MountTable.Find(MountPoint) is { } entry && MountTable.IsStrata(entry))
             FuseMount.TryUnmount(MountPoint, lazy: true, out _);
         _server.Wait(TimeSpan.FromSeconds(10));

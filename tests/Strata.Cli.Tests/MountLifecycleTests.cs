@@ -140,4 +140,20 @@ public sealed class MountLifecycleTests
         File.Delete(dir["l0/later"]);
         Assert.False(File.Exists(dir["overlay/later"]));
     });
+
+    [Fact]
+    public void StatsShowTheServersCounters() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        for (int i = 0; i < 50; i++) File.ReadAllText(dir["overlay/hello"]);
+        ProcessResult r = StrataCli.Run("stats", dir["overlay"]);
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var requests = System.Text.RegularExpressions.Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
+        Assert.True(requests.Success, r.StandardOutput);
+        Assert.True(long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 150, r.StandardOutput);
+        Assert.Contains("allocated on request path:", r.StandardOutput);
+
+        Assert.NotEqual(0, StrataCli.Run("stats", dir.Path).ExitCode);
+    });
 }

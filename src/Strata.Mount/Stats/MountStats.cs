@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace Strata.Mount.Stats;
+
+/// <summary>What a running server says about itself: the counters the benchmarks report.</summary>
+public sealed record MountStats
+{
+    public required string MountPoint { get; init; }
+
+    public required int Pid { get; init; }
+
+    public required long RequestsHandled { get; init; }
+
+    /// <summary>Bytes the reader threads allocated while handling requests: 0 on an allocation-free request path.</summary>
+    public required long AllocatedBytesOnRequestPath { get; init; }
+
+    /// <summary>VmHWM of the server process.</summary>
+    public required long PeakResidentBytes { get; init; }
+
+    public required long ResidentBytes { get; init; }
+}
+
+[JsonSerializable(typeof(MountStats))]
+[JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class MountStatsJson : JsonSerializerContext;
