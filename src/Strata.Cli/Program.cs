@@ -18,6 +18,9 @@ internal static class Program
                 "mount" => MountCommand.Run(args.AsSpan(1).ToArray(), source: null),
                 "umount" or "unmount" => UmountCommand.Run(args.AsSpan(1).ToArray()),
                 "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
+                "pull" => PullCommand.Run(args.AsSpan(1).ToArray()),
+                "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
+                "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
                 "--version" or "version" => Version(),
                 MountCommand.DaemonChildFlag => MountCommand.RunDaemonChild(args.AsSpan(1).ToArray()),
                 // The mount helper form, as mount.fuse3 runs us: strata SOURCE MOUNTPOINT -o OPTIONS
