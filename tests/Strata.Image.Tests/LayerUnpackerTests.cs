@@ -57,6 +57,13 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal("back", File.ReadAllText(Path.Combine(Layer, "w")));
     }
 
+    [Fact]
+    public void A_dir_replaced_by_a_symlink_after_its_subdirs_is_not_an_error()
+    {
+        Unpack(new TarBuilder().Dir("x/").Dir("x/y/").Symlink("x", "elsewhere").Build());
+        Assert.Equal("elsewhere", new FileInfo(Path.Combine(Layer, "x")).LinkTarget);
+    }
+
     [Theory]
     [InlineData("../escape")]
     [InlineData("a/../../escape")]

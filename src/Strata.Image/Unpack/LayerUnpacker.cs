@@ -67,13 +67,21 @@ public sealed class LayerUnpacker : IDisposable
         {
             throw new ImageException("layer tar ends in the middle of an entry", e);
         }
-        // Dir times last: creating the entries inside would have changed them.
+        // Dir times last: creating the entries inside would have changed them. A dir that a later entry
+        // replaced (or whose parent it replaced) is gone, and its time with it.
         foreach ((byte[][] path, TimeSpec atime, TimeSpec mtime) in _dirTimes)
         {
-            int parent = OpenParent(path, create: false, "");
-            Sys.UtimensAt(parent, path.Length == 0 ? [] : path[^1], atime, mtime);
-            if (parent != _rootFd)
-                Sys.Close(parent);
+            int parent;
+            try
+            {
+                parent = OpenParent(path, create: false, "");
+            }
+            catch (ImageException)
+            {
+                continue;
+            }
+            Sys.UtimensAt(parent, path[^1], atime, mtime);
+            Close(parent);
         }
         return new UnpackResult(_size, _entries);
     }
