@@ -47,7 +47,9 @@ public sealed class Puller
 
     public async Task<PullResult> PullAsync(ImageReference reference, PullOptions options, CancellationToken cancel = default)
     {
+        using var storeLock = StoreLock.Acquire(_layout, TimeSpan.FromMinutes(10));
         _blobs.EnsureCreated();
+        StoreLock.ClearStaging(_layout);
         DockerCredentials? credentials = DockerCredentials.Find(reference.Registry, options.DockerConfigPath);
         using var client = new RegistryClient(reference.Registry, options.PlainHttp, credentials, options.Handler);
         string repository = reference.Repository;

@@ -186,6 +186,19 @@ public sealed class PullTests : IDisposable
     }
 
     [Fact]
+    public void Leftovers_of_an_interrupted_pull_are_cleared_and_a_busy_store_waits()
+    {
+        Directory.CreateDirectory(Path.Combine(_layout.TempDir, "layer-interrupted", "diff"));
+        TestImage image = new([TestLayer.From(SampleLayers.Top(), LayerCompression.Gzip, oci: true)], oci: true, Arch);
+        image.Push(_pusher, "demo/leftovers", "1");
+        Pull($"{_registry.Host}/demo/leftovers:1");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_layout.TempDir));
+
+        using (StoreLock.Acquire(_layout, TimeSpan.Zero))
+            Assert.Throws<ImageException>(() => StoreLock.Acquire(_layout, TimeSpan.Zero));
+    }
+
+    [Fact]
     public void An_unknown_image_gives_a_clear_error()
     {
         var e = Assert.Throws<RegistryException>(() => Pull($"{_registry.Host}/demo/nothing-here:1"));

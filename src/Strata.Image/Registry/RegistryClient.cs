@@ -67,7 +67,12 @@ public sealed class RegistryClient : IDisposable
         }
         if (!MediaTypes.IsIndex(mediaType) && !MediaTypes.IsManifest(mediaType))
             throw new RegistryException($"manifest {_registry}/{repository}:{reference} has unsupported media type '{mediaType}'");
-        return new ManifestResponse(bytes, mediaType, Digest.Of(bytes));
+        Digest digest = Digest.Of(bytes);
+        // The registry's own word on the digest, when it gives it, must match what it sent.
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out IEnumerable<string>? claimed)
+            && claimed.FirstOrDefault() is { } text && Digest.TryParse(text, out Digest registryDigest) && registryDigest != digest)
+            throw new BlobVerificationException($"manifest {_registry}/{repository}:{reference}: the registry says {registryDigest}, the content has digest {digest}");
+        return new ManifestResponse(bytes, mediaType, digest);
     }
 
     /// <summary>Opens a blob; the caller reads (and verifies) the body and disposes the response.</summary>
