@@ -8,6 +8,7 @@ internal static class Program
     {
         try
         {
+            args = ImageArguments.MoveLeadingRoot(args);
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 Console.Out.Write(Usage.Text);

@@ -23,9 +23,9 @@ internal static class Usage
               use plain HTTP. Credentials come from ~/.docker/config.json.
           strata images [--root DIR] [-q]
               Lists the images in the store: name, tag, image id, created, size, layers.
-          strata inspect [--root DIR] IMAGE
+          strata inspect [--root DIR] [--manifest | --config] IMAGE
               Shows an image's manifest and config, and per layer its digest, diff id, chain id, size,
-              created_by and dir in the store.
+              created_by and dir in the store. --manifest and --config print that JSON as stored.
               The store is --root DIR, else $STRATA_ROOT, else /var/lib/strata.
           strata --version
 

@@ -149,7 +149,7 @@ public sealed class Puller
                 unpacked = LayerUnpacker.Unpack(tar, Path.Combine(staging.Path, "diff"));
                 actualDiffId = tar.Finish();
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
             {
                 throw new ImageException($"layer {index} blob {blobDigest}: cannot decompress ({compression}): {e.Message}", e);
             }

@@ -78,6 +78,12 @@ public sealed class CliTests : IDisposable
         }
         Assert.Contains("created by: step 1", inspect.Out, StringComparison.Ordinal);
         Assert.Contains(image.ManifestDigest.ToString(), inspect.Out, StringComparison.Ordinal);
+
+        var manifest = Run("--root", _root, "inspect", "--manifest", reference);
+        Assert.True(manifest.Code == 0, manifest.Err);
+        Assert.Equal(image.Manifest, System.Text.Encoding.UTF8.GetBytes(manifest.Out));
+        var config = Run($"--root={_root}", "inspect", "--config", reference);
+        Assert.Equal(image.Config, System.Text.Encoding.UTF8.GetBytes(config.Out));
     }
 
     [Fact]

@@ -79,6 +79,20 @@ internal sealed class ImageArguments
         return parsed;
     }
 
+    /// <summary>
+    /// <c>strata --root DIR CMD ...</c> as <c>strata CMD --root DIR ...</c>: the store option may come before
+    /// the command, as docker's global options do.
+    /// </summary>
+    public static string[] MoveLeadingRoot(string[] args)
+    {
+        int take = args.Length >= 1 && args[0].StartsWith("--root=", StringComparison.Ordinal) ? 1
+            : args.Length >= 2 && args[0] == "--root" ? 2
+            : 0;
+        if (take == 0 || args.Length <= take)
+            return args;
+        return [args[take], .. args[..take], .. args[(take + 1)..]];
+    }
+
     /// <summary>Exactly one positional argument, or a usage error naming it.</summary>
     public string Single(string what, string usage)
     {

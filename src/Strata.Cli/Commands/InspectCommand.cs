@@ -7,15 +7,15 @@ namespace Strata.Cli.Commands;
 
 /// <summary>
 /// strata inspect [--root DIR] IMAGE: the manifest, the config, and per layer its blob digest, diff id,
-/// chain id, size, created_by and its dir in the store.
+/// chain id, size, created_by and its dir in the store; --manifest or --config prints that JSON as stored.
 /// </summary>
 internal static class InspectCommand
 {
-    private const string UsageLine = "strata inspect [--root DIR] IMAGE";
+    private const string UsageLine = "strata inspect [--root DIR] [--manifest | --config] IMAGE";
 
     public static int Run(string[] args)
     {
-        var parsed = ImageArguments.Parse(args, [], [], UsageLine);
+        var parsed = ImageArguments.Parse(args, [], ["--manifest", "--config"], UsageLine);
         string name = parsed.Single("image", UsageLine);
         return ImageErrors.Run(() =>
         {
@@ -24,6 +24,14 @@ internal static class InspectCommand
             var blobs = new OciLayoutStore(layout);
             var layers = new LayerStore(layout);
             Digest configDigest = Digest.Parse(image.Id);
+            if (parsed.Has("--manifest") || parsed.Has("--config"))
+            {
+                if (parsed.Has("--manifest") && parsed.Has("--config"))
+                    throw new CliException($"give --manifest or --config, not both; usage: {UsageLine}", ExitCodes.Usage);
+                using Stream raw = Console.OpenStandardOutput();
+                raw.Write(blobs.ReadAll(parsed.Has("--manifest") ? Digest.Parse(image.ManifestDigest) : configDigest));
+                return ExitCodes.Ok;
+            }
             ImageConfig config = JsonFiles.Parse(blobs.ReadAll(configDigest), ImageJsonContext.Default.ImageConfig, $"config {configDigest}");
             Digest manifestDigest = Digest.Parse(image.ManifestDigest);
             ImageManifest manifest = JsonFiles.Parse(blobs.ReadAll(manifestDigest), ImageJsonContext.Default.ImageManifest, $"manifest {manifestDigest}");
