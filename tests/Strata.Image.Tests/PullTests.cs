@@ -138,7 +138,11 @@ public sealed class PullTests : IDisposable
     [Fact]
     public void A_tampered_blob_in_the_registry_aborts_the_pull_and_leaves_nothing()
     {
-        TestImage image = RichImage(LayerCompression.Gzip, oci: true);
+        // Registry blobs are shared by content: the tampered one must be this test's own.
+        TestImage image = new([
+            TestLayer.From(SampleLayers.Base(), LayerCompression.Gzip, oci: true),
+            TestLayer.From(new TarBuilder().File("unique", Guid.NewGuid().ToString()).Build(), LayerCompression.Gzip, oci: true),
+        ], oci: true, Arch);
         image.Push(_pusher, "demo/tampered", "1");
         string data = _registry.BlobDataPath(image.Layers[1].BlobDigest);
         byte[] bytes = File.ReadAllBytes(data);
