@@ -133,6 +133,17 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [Fact]
+    public void A_binary_xattr_value_is_refused_rather_than_corrupted()
+    {
+        byte[] tar = new TarBuilder().File("ping", "x", xattrs: new() { ["user.bin"] = "QQQQ" }).Build();
+        int at = tar.AsSpan().IndexOf("QQQQ"u8);
+        tar[at] = 0xFF;
+        tar[at + 1] = 0xFE;
+        var e = Assert.ThrowsAny<ImageException>(() => Unpack(tar));
+        Assert.Contains("binary value", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_diff_id_covers_the_whole_uncompressed_stream()
     {
         byte[] tar = SampleLayers.Top();

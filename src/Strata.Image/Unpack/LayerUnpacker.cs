@@ -231,6 +231,10 @@ public sealed class LayerUnpacker : IDisposable
             string attr = key[XattrPaxPrefix.Length..];
             if (attr.StartsWith(WhiteoutNames.PrivateXattrPrefix, StringComparison.Ordinal))
                 throw new HostileLayerException($"layer entry '{entry.Name}': sets the overlay's private xattr '{attr}'");
+            // System.Formats.Tar hands PAX values over as UTF-8 strings; a binary value (security.capability)
+            // arrives with replacement characters, and writing that would silently corrupt it.
+            if (value.Contains('\uFFFD', StringComparison.Ordinal))
+                throw new ImageException($"layer entry '{entry.Name}': xattr '{attr}' has a binary value, which this version cannot unpack without corrupting it");
             int fd = Sys.OpenAt(parent, name, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
             Check(fd, entry.Name, "open for xattrs");
             try
