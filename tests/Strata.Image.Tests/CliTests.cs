@@ -103,7 +103,11 @@ public sealed class CliTests : IDisposable
         var flag = Run("images", "--root", _root, "--bogus");
         Assert.Equal(2, flag.Code);
 
-        var unknown = Run("pull", "--root", _root, $"{_registry.Host}/demo/none:1");
+        var platform = Run("pull", "--root", _root, "--platform", "bogus", "x");
+        Assert.Equal(1, platform.Code);
+        Assert.StartsWith("strata: invalid platform 'bogus'", platform.Err, StringComparison.Ordinal);
+
+        var unknown = Run("pull", "--plain-http", "--root", _root, $"{_registry.Host}/demo/none:1");
         Assert.Equal(1, unknown.Code);
         Assert.Contains("404", unknown.Err, StringComparison.Ordinal);
     }
