@@ -20,7 +20,8 @@ public sealed class LayerUnpackerTests : IDisposable
 
     public void Dispose() => Strata.Image.Store.TreeDeleter.Delete(_dir);
 
-    private UnpackResult Unpack(byte[] tar) => LayerUnpacker.Unpack(new MemoryStream(tar), Layer);
+    // Not seekable, as the decompressed stream of a pull is.
+    private UnpackResult Unpack(byte[] tar) => LayerUnpacker.Unpack(new HashingReadStream(new MemoryStream(tar)), Layer);
 
     [Fact]
     public void A_base_layer_keeps_types_owners_modes_times_xattrs_links_and_names()
@@ -141,6 +142,39 @@ public sealed class LayerUnpackerTests : IDisposable
         tar[at + 1] = 0xFE;
         var e = Assert.ThrowsAny<ImageException>(() => Unpack(tar));
         Assert.Contains("binary value", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_larger_than_the_free_space_is_refused_before_writing()
+    {
+        // The header claims 1 PiB (base-256 size field) over 10 bytes of data: the claim alone must stop it.
+        byte[] tar = WithClaimedSize(new TarBuilder().File("bomb", "0123456789").Build(), "bomb", 1L << 50);
+        var e = Assert.Throws<HostileLayerException>(() => Unpack(tar));
+        Assert.Contains("do not fit", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Layer, "bomb")));
+    }
+
+    /// <summary>Rewrites the ustar size field of a regular file entry (base-256) and its header checksum.</summary>
+    private static byte[] WithClaimedSize(byte[] tar, string name, long size)
+    {
+        byte[] copy = (byte[])tar.Clone();
+        byte[] prefix = System.Text.Encoding.ASCII.GetBytes(name + "\0");
+        for (int offset = 0; offset + 512 <= copy.Length; offset += 512)
+        {
+            if (!copy.AsSpan(offset, 100).StartsWith(prefix) || copy[offset + 156] != (byte)'0')
+                continue;
+            Span<byte> field = copy.AsSpan(offset + 124, 12);
+            field.Clear();
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(field[4..], size);
+            field[0] = 0x80;
+            copy.AsSpan(offset + 148, 8).Fill((byte)' ');
+            int sum = 0;
+            foreach (byte b in copy.AsSpan(offset, 512))
+                sum += b;
+            System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(copy, offset + 148);
+            return copy;
+        }
+        throw new InvalidOperationException($"no header for {name}");
     }
 
     [Fact]

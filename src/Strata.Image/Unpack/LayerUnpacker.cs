@@ -59,8 +59,9 @@ public sealed class LayerUnpacker : IDisposable
                 _entries++;
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException)
         {
+            // System.Formats.Tar reports impossible header values in these forms too.
             throw new ImageException($"layer tar is corrupt: {e.Message}", e);
         }
         catch (EndOfStreamException e)
@@ -164,6 +165,9 @@ public sealed class LayerUnpacker : IDisposable
 
     private void WriteFile(int parent, ReadOnlySpan<byte> name, TarEntry entry, uint perm)
     {
+        // A size bomb (a small compressed blob that claims a huge file) stops here, before it fills the disk.
+        if (Sys.FStatFs(_rootFd, out StatFs fs) == 0 && (ulong)entry.Length > fs.BlocksAvailable * (ulong)fs.BlockSize)
+            throw new HostileLayerException($"layer entry '{entry.Name}': {entry.Length} bytes do not fit in the {fs.BlocksAvailable * (ulong)fs.BlockSize} bytes free in {_layerDir}");
         int fd = Sys.OpenAt(parent, name, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW, 0x180 /* 0600 */);
         Check(fd, entry.Name, "create the file");
         using (var file = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1 << 16))
