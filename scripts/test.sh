@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || { echo "could not install the test dependencies"; exit 1; }
 
 log=$(mktemp)
+overlay_mounts() { awk '$3 == "fuse.strata" || ($3 == "overlay" && $2 ~ /^\/tmp\//) {print $2}' /proc/self/mounts | sort; }
+mounts_before=$(overlay_mounts)
 dotnet build Strata.slnx -c Release -nologo -v q 2>&1 | tail -n 3
 timeout 80m dotnet test Strata.slnx -c Release --no-build -nologo \
   --blame-hang --blame-hang-timeout 10m \
@@ -17,8 +19,9 @@ passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 
-# A test must never leave a mount or a server behind.
-stale=$(awk '$3 == "fuse.strata" || ($3 == "overlay" && $2 ~ /^\/tmp\//) {print $2}' /proc/self/mounts)
+# A test must never leave a mount or a server behind. Only mounts that appeared during this run count:
+# others on the machine (another developer's session, a manual mount) are not ours to judge or remove.
+stale=$(comm -13 <(echo "$mounts_before") <(overlay_mounts))
 if [ -n "$stale" ]; then
   echo "stale mounts left by the tests:"; echo "$stale"
   for m in $stale; do umount -l "$m" || true; done

@@ -8,6 +8,7 @@ internal static class Program
     {
         try
         {
+            args = ImageArguments.MoveLeadingRoot(args);
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 Console.Out.Write(Usage.Text);
@@ -19,6 +20,9 @@ internal static class Program
                 "umount" or "unmount" => UmountCommand.Run(args.AsSpan(1).ToArray()),
                 "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
                 "stats" => StatsCommand.Run(args.AsSpan(1).ToArray()),
+                "pull" => PullCommand.Run(args.AsSpan(1).ToArray()),
+                "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
+                "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
                 "--version" or "version" => Version(),
                 MountCommand.DaemonChildFlag => MountCommand.RunDaemonChild(args.AsSpan(1).ToArray()),
                 // The mount helper form, as mount.fuse3 runs us: strata SOURCE MOUNTPOINT -o OPTIONS

@@ -19,6 +19,16 @@ internal static class Usage
           strata demo
               Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
               lands in the upper dir, and unmounts.
+          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [-q] IMAGE
+              Fetches an image (OCI or Docker; an index is resolved to the platform, by default the host's)
+              into the store, verifies every blob and layer, and unpacks the layers. localhost and 127.0.0.1
+              use plain HTTP. Credentials come from ~/.docker/config.json.
+          strata images [--root DIR] [-q]
+              Lists the images in the store: name, tag, image id, created, size, layers.
+          strata inspect [--root DIR] [--manifest | --config] IMAGE
+              Shows an image's manifest and config, and per layer its digest, diff id, chain id, size,
+              created_by and dir in the store. --manifest and --config print that JSON as stored.
+              The store is --root DIR, else $STRATA_ROOT, else /var/lib/strata.
           strata --version
 
         """;

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+
+namespace Strata.Image.Unpack;
+
+/// <summary>A read-only pass-through that hashes (sha256) and counts every byte read: the diff id of a layer as it is unpacked.</summary>
+public sealed class HashingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public HashingReadStream(Stream inner)
+    {
+        _inner = inner;
+    }
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>Reads what is left (a tar's end padding counts towards the diff id) and returns the digest of everything.</summary>
+    public Digest Finish()
+    {
+        byte[] buffer = new byte[1 << 16];
+        while (Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
+        return Digest.FromHash(_hash.GetHashAndReset());
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = _inner.Read(buffer);
+        _hash.AppendData(buffer[..n]);
+        BytesRead += n;
+        return n;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+            _inner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

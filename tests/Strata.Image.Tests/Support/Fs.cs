@@ -1,0 +1,40 @@
+using System.Text;
+using Strata.Posix;
+using Sys = Strata.Posix.Posix;
+
+namespace Strata.Image.Tests.Support;
+
+/// <summary>What the tests look at in an unpacked layer: stat without following symlinks, xattrs, whiteouts, names.</summary>
+public static class Fs
+{
+    public static StatX Stat(string path)
+    {
+        int r = Sys.Stat(path, out StatX st, followSymlinks: false);
+        Assert.True(r == 0, $"stat {path}: {Errno.Describe(r)}");
+        return st;
+    }
+
+    public static string? Xattr(string path, string name)
+    {
+        int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        Assert.True(fd >= 0, $"open {path}: {Errno.Describe(fd)}");
+        try
+        {
+            byte[] value = new byte[4096];
+            int n = Sys.GetXattr(fd, Encoding.UTF8.GetBytes(name), value);
+            return n < 0 ? null : Encoding.UTF8.GetString(value, 0, n);
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+
+    public static bool IsWhiteout(string path) => Sys.Stat(path, out StatX st, followSymlinks: false) == 0 && st.IsWhiteoutDevice;
+
+    public static string[] Names(string dir) =>
+        Directory.EnumerateFileSystemEntries(dir).Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal).ToArray();
+
+    public static bool AnyOciMarker(string dir) =>
+        Directory.EnumerateFileSystemEntries(dir, ".wh.*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Any();
+}
