@@ -40,6 +40,13 @@ internal static class MountCommand
     private static int Serve(MountArguments args, Action? onLive)
     {
         OverlayOptions options = ParseOptions(args);
+        // SIGTERM (and ^C in the foreground) unmounts; the readers then end and Wait returns. The handlers are
+        // in place before the mount exists, so that a signal never finds the mount up and nobody to end it.
+        using var termination = new Termination();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, termination.Request);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, termination.Request);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+
         OverlayMount mount;
         try
         {
@@ -52,22 +59,45 @@ internal static class MountCommand
 
         using (mount)
         {
-            // SIGTERM (and ^C in the foreground) unmounts; the readers then end and Wait returns.
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Unmount);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Unmount);
-            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+            termination.Attach(mount);
             onLive?.Invoke();
             mount.Wait();
             if (mount.WasAborted)
                 Console.Error.WriteLine($"strata: the kernel ended the connection of {mount.MountPoint} (a request outlived request_timeout, or it was aborted); the mount is detached");
-
-            void Unmount(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                mount.Unmount(lazy: true);
-            }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>A termination request that may come before the mount is up: it then takes effect as soon as it is.</summary>
+    private sealed class Termination : IDisposable
+    {
+        private readonly Lock _gate = new();
+        private OverlayMount? _mount;
+        private bool _requested;
+
+        public void Request(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            lock (_gate)
+            {
+                _requested = true;
+                if (_mount is not null) FuseMount.TryUnmount(_mount.MountPoint, lazy: true, out _);
+            }
+        }
+
+        public void Attach(OverlayMount mount)
+        {
+            lock (_gate)
+            {
+                _mount = mount;
+                if (_requested) FuseMount.TryUnmount(mount.MountPoint, lazy: true, out _);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate) _mount = null;
+        }
     }
 
     private static OverlayOptions ParseOptions(MountArguments args)
