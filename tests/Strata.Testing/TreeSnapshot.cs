@@ -1,7 +1,7 @@
 using System.Text;
 using Strata.Posix;
 
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Everything about a dir tree that two overlay implementations must agree on: per path the type, permission
