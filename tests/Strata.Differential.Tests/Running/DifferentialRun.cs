@@ -1,0 +1,62 @@
+using Strata.Differential.Tests.Execution;
+using Strata.Differential.Tests.Layers;
+using Strata.Differential.Tests.Script;
+
+namespace Strata.Differential.Tests.Running;
+
+/// <summary>
+/// Builds the same lowers twice, mounts kernel overlayfs over one copy and Strata over the other, runs the
+/// steps on both comparing each outcome, then compares the merged views and, unmounted, the upper dirs.
+/// </summary>
+public static class DifferentialRun
+{
+    public static Mismatch? Run(LayerStackSpec layers, IReadOnlyList<Operation> steps)
+    {
+        using var kernelRoot = new TempDir("strata-diff-kernel-");
+        using var strataRoot = new TempDir("strata-diff-strata-");
+        StackDirs kernelDirs = StackDirs.Create(kernelRoot.Path, layers);
+        StackDirs strataDirs = StackDirs.Create(strataRoot.Path, layers);
+
+        Mismatch? mismatch;
+        using (KernelOverlay.Mount(kernelDirs.Options, kernelDirs.Merged))
+        using (StrataInProcess.Mount(strataDirs.Options, strataDirs.Merged))
+        {
+            mismatch = RunSteps(kernelDirs.Merged, strataDirs.Merged, steps)
+                ?? Compare("merged view", Snapshot(kernelDirs.Merged), Snapshot(strataDirs.Merged));
+        }
+        return mismatch ?? Compare("upper dir", Snapshot(kernelDirs.Upper), Snapshot(strataDirs.Upper));
+    }
+
+    private static Mismatch? RunSteps(string kernelMerged, string strataMerged, IReadOnlyList<Operation> steps)
+    {
+        using var kernel = new Executor(kernelMerged);
+        using var strata = new Executor(strataMerged);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            string k = Observe(kernel, steps[i]), s = Observe(strata, steps[i]);
+            if (k != s) return new Mismatch(i, steps[i].Shell, k, s);
+        }
+        return null;
+    }
+
+    /// <summary>The step's outcome, then a stat of every path it touched and of their parents.</summary>
+    private static string Observe(Executor x, Operation step)
+    {
+        var parts = new List<string> { step.Run(x) };
+        foreach (string path in step.Touched.Concat(step.Touched.Select(PathPool.Parent).OfType<string>()).Distinct())
+            parts.Add(x.Probe(path));
+        return string.Join(" | ", parts);
+    }
+
+    private static List<string> Snapshot(string root) => TreeSnapshot.Take(root, includeOverlayXattrs: true, includeOwnersAndUserXattrs: true);
+
+    private static Mismatch? Compare(string where, List<string> kernel, List<string> strata)
+    {
+        if (kernel.SequenceEqual(strata)) return null;
+        var onlyKernel = kernel.Except(strata).ToList();
+        var onlyStrata = strata.Except(kernel).ToList();
+        return new Mismatch(Mismatch.AtEnd, where, Lines(onlyKernel), Lines(onlyStrata));
+    }
+
+    private static string Lines(List<string> lines) => lines.Count == 0 ? "(nothing else)" : string.Join("\n          ", lines);
+}
