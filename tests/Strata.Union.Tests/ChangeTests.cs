@@ -176,6 +176,18 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public void RenameOfLowerDirOntoNonEmptyDirIsExdevBeforeEnotempty()
+    {
+        // Found by the differential harness (seed 2): ovl_rename refuses a dir it cannot move before it looks
+        // at the target, so the kernel says EXDEV where a plain emptiness check first would say ENOTEMPTY.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "a/x"), "");
+        TempLayers.Write(Path.Combine(t.Lower0, "b/y"), "");
+        using var fs = t.Open();
+        Assert.Equal(-Errno.EXDEV, fs.Rename(Root, RootNode, B("a"), RootNode, B("b"), 0));
+    }
+
+    [Fact]
     public void LinkOfLowerFileCopiesUpThenLinks()
     {
         using var t = new TempLayers();
