@@ -105,6 +105,20 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public void MkDirOverLowerWhiteoutIsPlainAndStillHidesBelow()
+    {
+        // Found by the differential harness (seed 10): the kernel makes a dir opaque only when it replaces an
+        // upper whiteout; a whiteout in a lower layer stops the merge by itself.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "d/hidden"), "x");
+        TempLayers.MakeWhiteout(Path.Combine(t.Lower1, "d"));
+        using var fs = t.Open();
+        Assert.Equal(0, fs.MkDir(Root, RootNode, B("d"), 0x1ED, out _, out _));
+        Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "d"), "trusted.overlay.opaque"));
+        Assert.Equal([".", ".."], fs.List("d"));
+    }
+
+    [Fact]
     public void SymlinkAndReadLink()
     {
         using var t = new TempLayers();

@@ -22,10 +22,13 @@ public sealed class Executor : IDisposable
     /// <summary>"ok" or the errno's name.</summary>
     public static string Result(int r) => r >= 0 ? "ok" : ErrnoNames.Of(r);
 
-    /// <summary>Opens path, runs body on the fd and closes it; the outcome is the open's errno or the body's.</summary>
+    /// <summary>
+    /// Opens path, runs body on the fd and closes it; the outcome is the open's errno or the body's. Always
+    /// O_NONBLOCK: a script may open a fifo it made, which would otherwise wait forever for the other end.
+    /// </summary>
     public string WithOpen(string path, int flags, uint mode, Func<int, string> body)
     {
-        int fd = Posix.Posix.OpenAt(RootFd, Bytes(path), flags, mode);
+        int fd = Posix.Posix.OpenAt(RootFd, Bytes(path), flags | OpenFlags.O_NONBLOCK, mode);
         if (fd < 0) return ErrnoNames.Of(fd);
         try
         {

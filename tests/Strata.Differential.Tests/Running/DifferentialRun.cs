@@ -27,10 +27,11 @@ public static class DifferentialRun
         using (StrataInProcess.Mount(strataDirs.Options, strataDirs.Merged))
         {
             mismatch = RunSteps(kernelDirs.Merged, strataDirs.Merged, steps);
-            if (mismatch?.Strata == Hung)
+            if (mismatch is not null && (mismatch.Strata == Hung || mismatch.Kernel == Hung))
             {
-                // The stuck step holds its thread in the mount: aborting the connection makes it return ENOTCONN.
+                // The stuck step holds its thread in the mount: a lazy unmount (and for FUSE an abort) frees it.
                 Mounts.ForceCleanUp(strataDirs.Merged);
+                Mounts.ForceCleanUp(kernelDirs.Merged);
                 return mismatch;
             }
             mismatch ??= Compare("merged view", Snapshot(kernelDirs.Merged), Snapshot(strataDirs.Merged));
@@ -40,14 +41,23 @@ public static class DifferentialRun
 
     private static Mismatch? RunSteps(string kernelMerged, string strataMerged, IReadOnlyList<Operation> steps)
     {
-        using var kernel = new Executor(kernelMerged);
+        var kernel = new Executor(kernelMerged);
         var strata = new Executor(strataMerged);
         for (int i = 0; i < steps.Count; i++)
         {
-            string k = Observe(kernel, steps[i]), s = ObserveBounded(strata, steps[i]);
-            if (k != s) return new Mismatch(i, steps[i].Shell, k, s);
+            string k = ObserveBounded(kernel, steps[i]), s = ObserveBounded(strata, steps[i]);
+            if (k != s || k == Hung)
+            {
+                if (k != Hung && s != Hung)
+                {
+                    kernel.Dispose();
+                    strata.Dispose();
+                }
+                return new Mismatch(i, steps[i].Shell, k, s);
+            }
         }
         // Not on a hang: the stuck step may still use the fd; the forced unmount releases it.
+        kernel.Dispose();
         strata.Dispose();
         return null;
     }
