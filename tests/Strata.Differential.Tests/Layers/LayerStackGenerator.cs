@@ -38,7 +38,8 @@ public static class LayerStackGenerator
                     kinds[path] = 'f';
                     break;
                 case 5:
-                    entries.Add(new LayerEntry.Symlink(path, random.Next(3) == 0 ? "/nonexistent" : RelativeTarget(path, random)));
+                    // Dangling targets are relative: an O_CREAT through an absolute one would write on the host.
+                    entries.Add(new LayerEntry.Symlink(path, random.Next(3) == 0 ? "missing" : RelativeTarget(path, random)));
                     kinds[path] = 'o';
                     break;
                 case 6:

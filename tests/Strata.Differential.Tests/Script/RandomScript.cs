@@ -48,7 +48,7 @@ public sealed class RandomScript
             14 => new RmdirOperation(path),
             15 => new UnlinkOperation(path),
             16 or 17 => new RenameOperation(path, PickPath(), _random.Next(4) == 0 ? OpenFlags.RENAME_NOREPLACE : 0),
-            18 => new SymlinkOperation(_random.Next(2) == 0 ? PathPool.Random(_random, 1) : "/nonexistent", path),
+            18 => new SymlinkOperation(_random.Next(2) == 0 ? PathPool.Random(_random, 1) : "missing", path),
             19 => new ReadlinkOperation(path),
             20 => new LinkOperation(path, PickPath()),
             21 => new ChmodOperation(path, PickMode()),
