@@ -202,6 +202,24 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public void RenameOfUpperDirIntoMergedDirMakesItOpaque()
+    {
+        // Found by the differential harness (seed 5209): ovl_rename marks a dir opaque when its new parent is
+        // merged, even where no lower entry has its new name.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "merged/x"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "merged"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up2"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "uponly"));
+        using var fs = t.Open();
+        Assert.Equal(0, fs.Rename(Root, RootNode, B("up"), fs.Node("merged"), B("d"), 0));
+        Assert.Equal("y", TempLayers.GetXattr(Path.Combine(t.Upper, "merged/d"), "trusted.overlay.opaque"));
+        Assert.Equal(0, fs.Rename(Root, RootNode, B("up2"), fs.Node("uponly"), B("plain"), 0));
+        Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "uponly/plain"), "trusted.overlay.opaque"));
+    }
+
+    [Fact]
     public void LinkOfLowerFileCopiesUpThenLinks()
     {
         using var t = new TempLayers();

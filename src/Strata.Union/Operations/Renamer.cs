@@ -88,8 +88,9 @@ internal sealed class Renamer(Engine engine)
         }
         if (source.IsDirectory)
         {
-            // A dir landing where a lower name shows through must hide it.
-            if (target.LowerPositive || target.WhiteoutSeen)
+            // The kernel makes a dir opaque whenever it moves into a merged dir (ovl_rename), not only when a
+            // lower name shows through at the target: a lower entry of that name may appear there later.
+            if (newParent.Dirs.Length > 1)
             {
                 rc = OverlayFormat.MarkOpaque(source.DirAt(0).Fd);
                 if (rc < 0)
