@@ -24,7 +24,7 @@ public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operat
         for (int i = 0; i < Layers.Lowers.Count; i++)
         {
             report.AppendLine($"  lower l{i}{(i == 0 ? " (top)" : "")}:");
-            foreach (LayerEntry entry in Layers.Lowers[i]) report.AppendLine($"    {entry}");
+            foreach (LayerEntry entry in Layers.Lowers[i]) report.AppendLine($"    {entry.Shell}");
         }
         report.AppendLine($"  minimal script ({steps.Count} of {Steps.Count} steps):");
         foreach (Operation step in steps) report.AppendLine($"    {step.Shell}");

@@ -6,8 +6,8 @@ namespace Strata.Differential.Tests.Running;
 /// </summary>
 public sealed record SequenceSettings(int FirstSeed, int Count, int Steps)
 {
-    public const int CiSequences = 150;
-    public const int CiSteps = 40;
+    public const int CiSequences = 1000;
+    public const int CiSteps = 60;
 
     public static SequenceSettings FromEnvironment() => new(
         Read("STRATA_DIFF_SEED", 1),
