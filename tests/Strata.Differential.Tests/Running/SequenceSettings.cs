@@ -6,7 +6,7 @@ namespace Strata.Differential.Tests.Running;
 /// </summary>
 public sealed record SequenceSettings(int FirstSeed, int Count, int Steps)
 {
-    public const int CiSequences = 1000;
+    public const int CiSequences = 1500;
     public const int CiSteps = 60;
 
     public static SequenceSettings FromEnvironment() => new(
