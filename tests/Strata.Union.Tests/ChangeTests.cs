@@ -105,6 +105,20 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public void MkDirOverLowerWhiteoutIsPlainAndStillHidesBelow()
+    {
+        // Found by the differential harness (seed 10): the kernel makes a dir opaque only when it replaces an
+        // upper whiteout; a whiteout in a lower layer stops the merge by itself.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "d/hidden"), "x");
+        TempLayers.MakeWhiteout(Path.Combine(t.Lower1, "d"));
+        using var fs = t.Open();
+        Assert.Equal(0, fs.MkDir(Root, RootNode, B("d"), 0x1ED, out _, out _));
+        Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "d"), "trusted.overlay.opaque"));
+        Assert.Equal([".", ".."], fs.List("d"));
+    }
+
+    [Fact]
     public void SymlinkAndReadLink()
     {
         using var t = new TempLayers();
@@ -173,6 +187,36 @@ public sealed class ChangeTests
         Assert.True(Directory.Exists(Path.Combine(t.Upper, "moved")));
         Assert.False(TempLayers.Exists(Path.Combine(t.Upper, "updir")));
         Assert.Equal([".", "..", "dir", "moved", "target"], fs.List("").Order());
+    }
+
+    [Fact]
+    public void RenameOfLowerDirOntoNonEmptyDirIsExdevBeforeEnotempty()
+    {
+        // Found by the differential harness (seed 2): ovl_rename refuses a dir it cannot move before it looks
+        // at the target, so the kernel says EXDEV where a plain emptiness check first would say ENOTEMPTY.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "a/x"), "");
+        TempLayers.Write(Path.Combine(t.Lower0, "b/y"), "");
+        using var fs = t.Open();
+        Assert.Equal(-Errno.EXDEV, fs.Rename(Root, RootNode, B("a"), RootNode, B("b"), 0));
+    }
+
+    [Fact]
+    public void RenameOfUpperDirIntoMergedDirMakesItOpaque()
+    {
+        // Found by the differential harness (seed 5209): ovl_rename marks a dir opaque when its new parent is
+        // merged, even where no lower entry has its new name.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "merged/x"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "merged"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up2"));
+        Directory.CreateDirectory(Path.Combine(t.Upper, "uponly"));
+        using var fs = t.Open();
+        Assert.Equal(0, fs.Rename(Root, RootNode, B("up"), fs.Node("merged"), B("d"), 0));
+        Assert.Equal("y", TempLayers.GetXattr(Path.Combine(t.Upper, "merged/d"), "trusted.overlay.opaque"));
+        Assert.Equal(0, fs.Rename(Root, RootNode, B("up2"), fs.Node("uponly"), B("plain"), 0));
+        Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "uponly/plain"), "trusted.overlay.opaque"));
     }
 
     [Fact]

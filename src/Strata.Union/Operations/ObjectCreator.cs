@@ -30,7 +30,9 @@ internal sealed class ObjectCreator(Engine engine)
             if (rc < 0)
                 return rc;
             int upper = parent.Dirs[0].Fd;
-            bool opaque = kind == ObjectKind.Directory && existing.WhiteoutSeen;
+            // Only a dir that replaces an upper whiteout is made opaque, as the kernel does: a whiteout in a lower
+            // layer already stops the merge below it, so the kernel leaves the new dir plain.
+            bool opaque = kind == ObjectKind.Directory && existing.UpperWhiteout;
             if (!existing.UpperWhiteout && !opaque)
             {
                 rc = Build(caller, upper, name, kind, mode, rdev, target, linkSource, opaque: false);

@@ -41,6 +41,8 @@ internal sealed class Renamer(Engine engine)
         }
     }
 
+    // The order of the checks is the kernel's: the VFS refuses NOREPLACE and type clashes first, then
+    // ovl_rename says EXDEV for a dir it cannot move before it looks at whether the target dir is empty.
     private int Check(in Resolution source, in Resolution target, uint flags)
     {
         if (target.Found)
@@ -51,12 +53,6 @@ internal sealed class Renamer(Engine engine)
                 return -Errno.ENOTDIR;
             if (!source.IsDirectory && target.IsDirectory)
                 return -Errno.EISDIR;
-            if (target.IsDirectory)
-            {
-                int rc = engine.Merge.CheckEmpty(target.CopyDirsTo(new DirInstance[target.DirCount]));
-                if (rc < 0)
-                    return rc;
-            }
         }
         if (source.IsDirectory)
         {
@@ -67,6 +63,8 @@ internal sealed class Renamer(Engine engine)
                     return -Errno.EXDEV;
             }
         }
+        if (target.Found && target.IsDirectory)
+            return engine.Merge.CheckEmpty(target.CopyDirsTo(new DirInstance[target.DirCount]));
         return 0;
     }
 
@@ -90,8 +88,9 @@ internal sealed class Renamer(Engine engine)
         }
         if (source.IsDirectory)
         {
-            // A dir landing where a lower name shows through must hide it.
-            if (target.LowerPositive || target.WhiteoutSeen)
+            // The kernel makes a dir opaque whenever it moves into a merged dir (ovl_rename), not only when a
+            // lower name shows through at the target: a lower entry of that name may appear there later.
+            if (newParent.Dirs.Length > 1)
             {
                 rc = OverlayFormat.MarkOpaque(source.DirAt(0).Fd);
                 if (rc < 0)

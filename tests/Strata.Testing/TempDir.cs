@@ -1,4 +1,4 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>A fresh dir under /tmp, removed at Dispose (after any mount inside it is gone).</summary>
 public sealed class TempDir : IDisposable

@@ -1,4 +1,4 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Runs a test body with a time limit. A body stuck on a hung mount is left behind, but the test fails

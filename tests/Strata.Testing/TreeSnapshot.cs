@@ -1,24 +1,27 @@
 using System.Text;
 using Strata.Posix;
 
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Everything about a dir tree that two overlay implementations must agree on: per path the type, permission
 /// bits, device numbers, size, contents or link target, and the trusted.overlay.opaque/whiteout xattrs.
-/// Owners, times and inode numbers are left out on purpose (they differ between two runs of the same steps).
+/// Times and inode numbers are left out on purpose (they differ between two runs of the same steps); owners and
+/// user.* xattrs are in only when asked for (a CLI mount and a kernel mount need not run as the same user).
 /// </summary>
 public static class TreeSnapshot
 {
-    public static List<string> Take(string root, bool includeOverlayXattrs = true)
+    public static List<string> Take(string root, bool includeOverlayXattrs = true, bool includeOwnersAndUserXattrs = false)
     {
         var lines = new List<string>();
-        Walk(root, "", lines, includeOverlayXattrs);
+        Walk(root, "", lines, new Details(includeOverlayXattrs, includeOwnersAndUserXattrs));
         lines.Sort(StringComparer.Ordinal);
         return lines;
     }
 
-    private static void Walk(string root, string relative, List<string> lines, bool xattrs)
+    private sealed record Details(bool OverlayXattrs, bool OwnersAndUserXattrs);
+
+    private static void Walk(string root, string relative, List<string> lines, Details details)
     {
         string dir = relative.Length == 0 ? root : Path.Combine(root, relative);
         foreach (string full in Directory.EnumerateFileSystemEntries(dir))
@@ -31,13 +34,38 @@ public static class TreeSnapshot
             if (st.IsRegular) line.Append($" size={st.Size} data={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(full)))[..16]}");
             else if (st.IsSymlink) line.Append($" -> {new FileInfo(full).LinkTarget}");
             else if (!st.IsDirectory) line.Append($" rdev={st.RdevMajor},{st.RdevMinor}");
-            if (xattrs)
+            if (details.OwnersAndUserXattrs)
+            {
+                line.Append($" owner={st.Uid}:{st.Gid}");
+                foreach (string name in UserXattrNames(full)) line.Append($" {name}={ReadXattr(full, name)}");
+            }
+            if (details.OverlayXattrs)
             {
                 foreach (string name in new[] { "trusted.overlay.opaque", "trusted.overlay.whiteout" })
                     if (ReadXattr(full, name) is { } value) line.Append($" {name}={value}");
             }
             lines.Add(line.ToString());
-            if (st.IsDirectory) Walk(root, rel, lines, xattrs);
+            if (st.IsDirectory) Walk(root, rel, lines, details);
+        }
+    }
+
+    private static List<string> UserXattrNames(string path)
+    {
+        int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        if (fd < 0) return [];
+        try
+        {
+            Span<byte> list = stackalloc byte[4096];
+            int n = Posix.Posix.ListXattr(fd, list);
+            if (n <= 0) return [];
+            var names = Encoding.UTF8.GetString(list[..n]).Split('\0', StringSplitOptions.RemoveEmptyEntries)
+                .Where(name => name.StartsWith("user.", StringComparison.Ordinal)).ToList();
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+        finally
+        {
+            Posix.Posix.Close(fd);
         }
     }
 

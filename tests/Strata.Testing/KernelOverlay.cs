@@ -1,4 +1,4 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>The same layers mounted with the kernel's overlayfs, our reference.</summary>
 public sealed class KernelOverlay : IDisposable

@@ -1,4 +1,4 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>Mount table look-ups and the last-resort clean-up that every mounting test runs, pass or fail.</summary>
 public static class Mounts

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
 

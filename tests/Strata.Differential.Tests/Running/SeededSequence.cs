@@ -1,0 +1,33 @@
+using System.Text;
+using Strata.Differential.Tests.Layers;
+using Strata.Differential.Tests.Script;
+
+namespace Strata.Differential.Tests.Running;
+
+/// <summary>One reproducible sequence: the layers and the script both come from the seed alone.</summary>
+public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operation> Steps)
+{
+    public static SeededSequence Create(int seed, int length)
+    {
+        var random = new Random(seed);
+        LayerStackSpec layers = LayerStackGenerator.Generate(random);
+        return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length));
+    }
+
+    /// <summary>Runs it; on a mismatch shrinks the script and returns the report to print, else null.</summary>
+    public string? RunAndReport(int shrinkBudget = 40)
+    {
+        if (DifferentialRun.Run(Layers, Steps) is not { } mismatch) return null;
+        var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, mismatch, shrinkBudget);
+        var report = new StringBuilder();
+        report.AppendLine($"seed {Seed} (STRATA_DIFF_SEED={Seed} STRATA_DIFF_SEQUENCES=1): {shrunk}");
+        for (int i = 0; i < Layers.Lowers.Count; i++)
+        {
+            report.AppendLine($"  lower l{i}{(i == 0 ? " (top)" : "")}:");
+            foreach (LayerEntry entry in Layers.Lowers[i]) report.AppendLine($"    {entry.Shell}");
+        }
+        report.AppendLine($"  minimal script ({steps.Count} of {Steps.Count} steps):");
+        foreach (Operation step in steps) report.AppendLine($"    {step.Shell}");
+        return report.ToString();
+    }
+}

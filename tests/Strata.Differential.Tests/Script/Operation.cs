@@ -1,0 +1,21 @@
+using Strata.Differential.Tests.Execution;
+
+namespace Strata.Differential.Tests.Script;
+
+/// <summary>
+/// One step of a script: runs against a merged root and says what happened (result, errno, data). After it,
+/// the paths it touched are probed with stat, so a wrong side effect shows at the step that caused it.
+/// </summary>
+public abstract record Operation
+{
+    public abstract string Run(Executor x);
+
+    /// <summary>The step as a shell-like line, for the minimal script printed on a mismatch.</summary>
+    public abstract string Shell { get; }
+
+    public abstract IEnumerable<string> Touched { get; }
+
+    public sealed override string ToString() => Shell;
+
+    protected static string Octal(uint mode) => Convert.ToString(mode, 8);
+}
