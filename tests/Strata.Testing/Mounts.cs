@@ -80,17 +80,14 @@ public static class Mounts
         }
     }
 
+    /// <summary>
+    /// Ends a FUSE connection through fusectl, which frees every process waiting on the mount (a hung or
+    /// self-deadlocked server included). FuseConnections mounts fusectl privately where /sys/fs/fuse/connections
+    /// is not mounted, as on the CI machines.
+    /// </summary>
     private static void AbortFuseConnection(string mountPoint)
     {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            string[] f = line.Split(' ');
-            int dash = Array.IndexOf(f, "-");
-            if (f.Length <= 4 || f[4] != full || dash < 0 || !f[dash + 1].StartsWith("fuse", StringComparison.Ordinal)) continue;
-            string[] dev = f[2].Split(':');
-            string abort = $"/sys/fs/fuse/connections/{dev[1]}/abort";
-            if (dev[0] == "0" && File.Exists(abort)) File.WriteAllText(abort, "1");
-        }
+        if (Strata.Fuse.FuseConnections.Find(mountPoint) is uint id)
+            Strata.Fuse.FuseConnections.Abort(id);
     }
 }

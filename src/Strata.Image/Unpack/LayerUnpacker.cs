@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Strata.Image.Store;
 using Strata.Posix;
+using Strata.Union.Format;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Image.Unpack;
@@ -96,7 +97,7 @@ public sealed class LayerUnpacker : IDisposable
         int parent = OpenParent(path, create: true, entry.Name);
         try
         {
-            if (name.StartsWith(WhiteoutNames.Prefix))
+            if (OverlayFormat.IsOciMarkerName(name))
                 ApplyWhiteout(parent, name, entry.Name);
             else
                 Create(parent, path, entry);
@@ -110,17 +111,17 @@ public sealed class LayerUnpacker : IDisposable
 
     private void ApplyWhiteout(int parent, ReadOnlySpan<byte> name, string entryName)
     {
-        if (name.SequenceEqual(WhiteoutNames.OpaqueMarker))
+        if (name.SequenceEqual(OverlayFormat.OciOpaqueMarker))
         {
             // An xattr on the dir, not an entry in it: its place among the siblings in the tar does not matter.
-            Check(Sys.SetXattr(parent, WhiteoutNames.OpaqueXattr, [WhiteoutNames.OpaqueYes]), entryName, "mark the dir opaque");
+            Check(OverlayFormat.MarkOpaque(parent), entryName, "mark the dir opaque");
             return;
         }
-        ReadOnlySpan<byte> hidden = name[WhiteoutNames.Prefix.Length..];
+        ReadOnlySpan<byte> hidden = name[OverlayFormat.OciWhiteoutPrefix.Length..];
         if (hidden.IsEmpty || hidden.SequenceEqual("."u8) || hidden.SequenceEqual(".."u8))
             throw new HostileLayerException($"layer entry '{entryName}': whiteout of an invalid name");
         RemoveExisting(parent, hidden, entryName);
-        Check(Sys.MknodAt(parent, hidden, FileType.S_IFCHR, 0), entryName, "create the whiteout");
+        Check(OverlayFormat.MakeWhiteout(parent, hidden), entryName, "create the whiteout");
     }
 
     private void Create(int parent, byte[][] path, TarEntry entry)
@@ -233,7 +234,7 @@ public sealed class LayerUnpacker : IDisposable
             if (!key.StartsWith(XattrPaxPrefix, StringComparison.Ordinal))
                 continue;
             string attr = key[XattrPaxPrefix.Length..];
-            if (attr.StartsWith(WhiteoutNames.PrivateXattrPrefix, StringComparison.Ordinal))
+            if (OverlayFormat.IsPrivateXattr(System.Text.Encoding.UTF8.GetBytes(attr)))
                 throw new HostileLayerException($"layer entry '{entry.Name}': sets the overlay's private xattr '{attr}'");
             // System.Formats.Tar hands PAX values over as UTF-8 strings; a binary value (security.capability)
             // arrives with replacement characters, and writing that would silently corrupt it.

@@ -1,0 +1,2 @@
+// The on-disk format (Format/OverlayFormat) lives in one place; the image unpacker writes the same forms.
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Strata.Image")]
