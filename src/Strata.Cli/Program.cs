@@ -23,6 +23,10 @@ internal static class Program
                 "pull" => PullCommand.Run(args.AsSpan(1).ToArray()),
                 "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
                 "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
+                "mount-image" => MountImageCommand.Run(args.AsSpan(1).ToArray()),
+                "diff" => DiffCommand.Run(args.AsSpan(1).ToArray()),
+                "rmi" => RmiCommand.Run(args.AsSpan(1).ToArray()),
+                "prune" => PruneCommand.Run(args.AsSpan(1).ToArray()),
                 "--version" or "version" => Version(),
                 MountCommand.DaemonChildFlag => MountCommand.RunDaemonChild(args.AsSpan(1).ToArray()),
                 // The mount helper form, as mount.fuse3 runs us: strata SOURCE MOUNTPOINT -o OPTIONS

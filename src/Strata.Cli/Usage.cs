@@ -13,7 +13,7 @@ internal static class Usage
           strata SOURCE MOUNTPOINT -o OPTIONS
               The mount helper form, as 'mount -t fuse.strata SOURCE MOUNTPOINT -o OPTIONS' runs it.
           strata umount [-l] MOUNTPOINT
-              Unmounts (-l: lazily, even while files are open). 'umount' and 'fusermount3 -u' work too.
+              Unmounts a Strata mount or a mount-image mount (-l: lazily, even while files are open). 'umount' and 'fusermount3 -u' work too.
           strata stats MOUNTPOINT
               The server's counters: requests handled, bytes allocated on the request path, memory.
           strata demo
@@ -28,6 +28,15 @@ internal static class Usage
           strata inspect [--root DIR] [--manifest | --config] IMAGE
               Shows an image's manifest and config, and per layer its digest, diff id, chain id, size,
               created_by and dir in the store. --manifest and --config print that JSON as stored.
+          strata mount-image [--root DIR] [--driver strata|kernel] IMAGE ROOTFS
+              Makes a new writable layer in the store and mounts it over the image's layers at ROOTFS: with
+              our server (strata, the default: any number of layers) or with kernel overlayfs (kernel).
+          strata diff [--root DIR] ROOTFS
+              What the writable layer at ROOTFS changed, as 'docker diff': A (added), C (changed), D (deleted).
+          strata rmi [--root DIR] IMAGE
+              Removes an image and the layers and blobs nothing else uses (refused while a writable layer uses it).
+          strata prune [--root DIR]
+              Removes writable layers whose mount is gone, then the layers and blobs no image uses.
               The store is --root DIR, else $STRATA_ROOT, else /var/lib/strata.
           strata --version
 

@@ -4,7 +4,10 @@ using Strata.Posix;
 
 namespace Strata.Cli.Commands;
 
-/// <summary>strata umount [-l] MOUNTPOINT: unmounts a Strata mount; the server process then ends by itself.</summary>
+/// <summary>
+/// strata umount [-l] MOUNTPOINT: unmounts a Strata mount (the server process then ends by itself), or a kernel
+/// overlay mount that strata mount-image made.
+/// </summary>
 internal static class UmountCommand
 {
     public static int Run(string[] args)
@@ -25,6 +28,8 @@ internal static class UmountCommand
         MountEntry? entry = MountTable.Find(full);
         if (entry is null)
             throw new CliException($"'{mountPoint}' is not mounted");
+        if (ContainerMounts.IsKernelImageMount(entry))
+            return UnmountKernel(mountPoint, full, lazy);
         if (!MountTable.IsStrata(entry))
             throw new CliException($"'{mountPoint}' is a {entry.FsType} mount, not a Strata one; use umount");
 
@@ -36,5 +41,15 @@ internal static class UmountCommand
         if (FuseMount.TryUnmount(full, lazy: true, out errno))
             return ExitCodes.Ok;
         throw new CliException($"cannot unmount '{mountPoint}': {Errno.Describe(errno)}");
+    }
+
+    private static int UnmountKernel(string given, string full, bool lazy)
+    {
+        if (Libc.umount2(full, lazy ? Libc.MNT_DETACH : 0) == 0)
+            return ExitCodes.Ok;
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == Errno.EBUSY)
+            throw new CliException($"'{given}' is busy (files are open or a process is inside it); close them, or detach it with 'strata umount -l {given}'");
+        throw new CliException($"cannot unmount '{given}': {Errno.Describe(errno)}");
     }
 }

@@ -14,4 +14,5 @@ namespace Strata.Image.Json;
 [JsonSerializable(typeof(LayerRecord))]
 [JsonSerializable(typeof(ImageRecord))]
 [JsonSerializable(typeof(RepositoriesFile))]
+[JsonSerializable(typeof(ContainerRecord))]
 public sealed partial class ImageJsonContext : JsonSerializerContext;

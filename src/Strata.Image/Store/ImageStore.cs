@@ -41,6 +41,26 @@ public sealed class ImageStore
         JsonFiles.WriteAtomically(_layout.RepositoriesFile, JsonFiles.Serialize(repositories, ImageJsonContext.Default.RepositoriesFile));
     }
 
+    /// <summary>Every image record, named or not.</summary>
+    public IReadOnlyList<ImageRecord> All()
+    {
+        if (!Directory.Exists(_layout.ImageDbDir))
+            return [];
+        return Directory.EnumerateFiles(_layout.ImageDbDir, "*.json")
+            .Select(path => JsonFiles.Parse(File.ReadAllBytes(path), ImageJsonContext.Default.ImageRecord, path))
+            .ToList();
+    }
+
+    /// <summary>Removes an image's names and then its record.</summary>
+    public void Remove(ImageRecord image)
+    {
+        RepositoriesFile repositories = ReadRepositories();
+        foreach (string name in repositories.Tags.Where(t => t.Value == image.Id).Select(t => t.Key).ToList())
+            repositories.Tags.Remove(name);
+        JsonFiles.WriteAtomically(_layout.RepositoriesFile, JsonFiles.Serialize(repositories, ImageJsonContext.Default.RepositoriesFile));
+        File.Delete(RecordPath(Digest.Parse(image.Id)));
+    }
+
     /// <summary>Every name of every image, sorted by name; an image without a name is listed as &lt;none&gt;.</summary>
     public IReadOnlyList<TaggedImage> List()
     {

@@ -84,6 +84,26 @@ public sealed class LayerStore
         return record;
     }
 
+    /// <summary>Every layer record, present or not.</summary>
+    public IReadOnlyList<LayerRecord> All()
+    {
+        if (!Directory.Exists(_layout.LayerDbDir))
+            return [];
+        return Directory.EnumerateFiles(_layout.LayerDbDir, "*.json")
+            .Select(path => JsonFiles.Parse(File.ReadAllBytes(path), ImageJsonContext.Default.LayerRecord, path))
+            .ToList();
+    }
+
+    /// <summary>Removes a layer: its record first (so it stops counting as present), then its short link and dir.</summary>
+    public void Remove(LayerRecord layer)
+    {
+        File.Delete(RecordPath(Digest.Parse(layer.ChainId)));
+        string linkFile = Path.Combine(LayerDir(layer), "link");
+        if (File.Exists(linkFile) && File.ReadAllText(linkFile).Trim() is { Length: > 0 } shortId && !shortId.Contains('/', StringComparison.Ordinal))
+            File.Delete(Path.Combine(_layout.ShortLinksDir, shortId));
+        TreeDeleter.Delete(LayerDir(layer));
+    }
+
     private static string NewShortId()
     {
         Span<char> id = stackalloc char[ShortIdLength];

@@ -118,6 +118,50 @@ public sealed class OciLayoutStore
         WriteIndex(index);
     }
 
+    /// <summary>Drops every name of a manifest from index.json.</summary>
+    public void Untag(Digest manifest)
+    {
+        ImageIndex index = ReadIndex();
+        if (index.Manifests.RemoveAll(m => m.Digest == manifest.ToString()) > 0)
+            WriteIndex(index);
+    }
+
+    /// <summary>The blobs index.json reaches: each manifest, its config and its layers.</summary>
+    public ISet<Digest> Reachable()
+    {
+        var reached = new HashSet<Digest>();
+        foreach (Descriptor descriptor in ReadIndex().Manifests)
+        {
+            Digest digest = Digest.Parse(descriptor.Digest);
+            reached.Add(digest);
+            string path = _layout.BlobPath(digest);
+            if (!File.Exists(path))
+                continue;
+            ImageManifest manifest = JsonFiles.Parse(File.ReadAllBytes(path), ImageJsonContext.Default.ImageManifest, path);
+            if (manifest.Config is { } config)
+                reached.Add(Digest.Parse(config.Digest));
+            foreach (Descriptor layer in manifest.Layers ?? [])
+                reached.Add(Digest.Parse(layer.Digest));
+        }
+        return reached;
+    }
+
+    /// <summary>Every blob in blobs/sha256 that nothing reaches is removed; returns how many.</summary>
+    public int RemoveUnreachable(ISet<Digest> keep)
+    {
+        if (!Directory.Exists(_layout.BlobsDir))
+            return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(_layout.BlobsDir))
+        {
+            if (Digest.TryParse(Digest.Sha256Prefix + Path.GetFileName(file), out Digest digest) && keep.Contains(digest))
+                continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
     private void WriteIndex(ImageIndex index) =>
         JsonFiles.WriteAtomically(_layout.IndexFile, JsonFiles.Serialize(index, ImageJsonContext.Default.ImageIndex));
 }

@@ -34,6 +34,9 @@ public sealed class StoreLayout
 
     public string TempDir => Path.Combine(Root, "tmp");
 
+    /// <summary>A record per writable layer mounted over an image (see ContainerStore).</summary>
+    public string ContainersDir => Path.Combine(Root, "containers");
+
     public string BlobPath(Digest digest) => Path.Combine(BlobsDir, digest.Hex);
 
     /// <summary>The root from --root, else $STRATA_ROOT, else /var/lib/strata.</summary>
@@ -42,7 +45,7 @@ public sealed class StoreLayout
 
     public void EnsureCreated()
     {
-        foreach (string dir in new[] { BlobsDir, ShortLinksDir, LayerDbDir, ImageDbDir, TempDir })
+        foreach (string dir in new[] { BlobsDir, ShortLinksDir, LayerDbDir, ImageDbDir, TempDir, ContainersDir })
             Directory.CreateDirectory(dir);
     }
 
