@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Strata.Image.Store;
 using Strata.Image.Tests.Support;
 
@@ -18,23 +17,9 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => TreeDeleter.Delete(_root);
 
-    private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string>? env, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strata.dll"));
-        foreach (string a in args)
-            start.ArgumentList.Add(a);
-        start.Environment.Remove("STRATA_ROOT");
-        foreach ((string k, string v) in env ?? new Dictionary<string, string>())
-            start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000), "strata did not finish within 2 minutes");
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr);
-    }
+    private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string>? env, params string[] args) => StrataCli.Run(env, args);
 
-    private static (int Code, string Out, string Err) Run(params string[] args) => Run(null, args);
+    private static (int Code, string Out, string Err) Run(params string[] args) => StrataCli.Run(args);
 
     [Fact]
     public void Pull_then_images_and_inspect_show_the_image_and_its_layers()
@@ -129,15 +114,5 @@ public sealed class CliTests : IDisposable
         Assert.Contains(reference, umoci.Out, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Out, string Err) Tool(string name, params string[] args)
-    {
-        var start = new ProcessStartInfo(name) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr);
-    }
+    private static (int Code, string Out, string Err) Tool(string name, params string[] args) => StrataCli.Tool(name, args);
 }
