@@ -208,4 +208,32 @@ public sealed class MountImageTests : IDisposable
         Assert.Equal(151, Fs.Names(layout.Overlay2Dir).Length);
         Assert.Empty(Fs.Names(layout.TempDir));
     }
+
+    [Fact]
+    public void Bad_input_gives_one_line_a_non_zero_exit_and_no_new_layer()
+    {
+        string reference = PushAndPull("demo/mi-errors", SampleLayers.Top());
+        var layout = new StoreLayout(Root);
+        string rootFs = NewRootFs("rootfs");
+
+        var unknown = StrataCli.Run("mount-image", "--root", Root, "nothing:1", rootFs);
+        Assert.Equal(1, unknown.Code);
+        Assert.StartsWith("strata: no such image", unknown.Err, StringComparison.Ordinal);
+        Assert.Single(unknown.Err.TrimEnd().Split('\n'));
+
+        var missing = StrataCli.Run("mount-image", "--root", Root, reference, Path.Combine(_dir, "none"));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("does not exist", missing.Err, StringComparison.Ordinal);
+
+        Assert.Equal(2, StrataCli.Run("mount-image", "--root", Root, "--driver", "bogus", reference, rootFs).Code);
+        Assert.Equal(2, StrataCli.Run("mount-image", "--root", Root, reference).Code);
+
+        Assert.Empty(Directory.GetFiles(layout.ContainersDir));
+        Assert.Single(Fs.Names(layout.Overlay2Dir), n => n != "l");
+
+        var diff = StrataCli.Run("diff", "--root", Root, rootFs);
+        Assert.Equal(1, diff.Code);
+        Assert.Contains("no writable layer", diff.Err, StringComparison.Ordinal);
+        Assert.Single(diff.Err.TrimEnd().Split('\n'));
+    }
 }

@@ -57,8 +57,12 @@ internal static class MountImageCommand
 
     private static void MountWithServer(ImageLayerStack stack, ContainerStore containers, ContainerRecord container)
     {
-        string options = $"lowerdir={string.Join(':', stack.DiffDirs)},upperdir={containers.DiffDir(container)},workdir={containers.WorkDir(container)}";
+        string options = $"lowerdir={string.Join(':', stack.DiffDirs.Select(Escape))},upperdir={Escape(containers.DiffDir(container))},workdir={Escape(containers.WorkDir(container))}";
         var mount = new MountArguments(container.RootFs, [options], Foreground: false, Debug: false, Source: container.MountSource);
         Daemon.StartAndWaitForReady(MountCommand.DaemonChildFlag, mount.ToChildArguments());
     }
+
+    /// <summary>A store path inside mount options: backslash, colon and comma escaped, as the options parser (and the kernel) unescape them.</summary>
+    private static string Escape(string path) =>
+        path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal).Replace(",", "\\,", StringComparison.Ordinal);
 }
