@@ -47,7 +47,7 @@ public sealed class RandomScript
             13 => new MkdirOperation(path, PickMode()),
             14 => new RmdirOperation(path),
             15 => new UnlinkOperation(path),
-            16 or 17 => new RenameOperation(path, PickPath(), _random.Next(4) == 0 ? OpenFlags.RENAME_NOREPLACE : 0),
+            16 or 17 => new RenameOperation(path, PickPath(), _random.Next(4) switch { 0 => OpenFlags.RENAME_NOREPLACE, 1 => OpenFlags.RENAME_EXCHANGE, _ => 0 }),
             18 => new SymlinkOperation(_random.Next(2) == 0 ? PathPool.Random(_random, 1) : "missing", path),
             19 => new ReadlinkOperation(path),
             20 => new LinkOperation(path, PickPath()),
