@@ -41,6 +41,13 @@ public sealed record RenameOperation(string From, string To, uint Flags) : Opera
         _ => $"mv {From} {To}",
     };
 
+    public override string Kind => Flags switch
+    {
+        OpenFlags.RENAME_NOREPLACE => "Rename NOREPLACE",
+        OpenFlags.RENAME_EXCHANGE => "Rename EXCHANGE",
+        _ => "Rename",
+    };
+
     public override IEnumerable<string> Touched => [From, To];
 }
 
