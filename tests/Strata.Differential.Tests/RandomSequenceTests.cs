@@ -42,7 +42,11 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Seeds that found a divergence once (the fix is named), kept so that it stays fixed.</summary>
+    /// <summary>
+    /// Seeds that found a divergence once (the fix is named), kept so that it stays fixed. They were found
+    /// before the generator aimed steps by type, so they now make other scripts; the exact cases live on as
+    /// engine tests in Strata.Union.Tests (ChangeTests).
+    /// </summary>
     [Theory]
     [InlineData(2, 40)]     // rename of a lower dir onto a non-empty dir: EXDEV before ENOTEMPTY
     [InlineData(10, 40)]    // mkdir over a lower whiteout: a plain dir, not an opaque one
