@@ -51,6 +51,7 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
     [InlineData(2, 40)]     // rename of a lower dir onto a non-empty dir: EXDEV before ENOTEMPTY
     [InlineData(10, 40)]    // mkdir over a lower whiteout: a plain dir, not an opaque one
     [InlineData(5209, 150)] // rename of an upper dir into a merged dir: made opaque
+    [InlineData(20167, 80)] // rename onto a non-empty upper-only dir: ENOTEMPTY after the source is made opaque
     public void FormerDivergencesStayFixed(int seed, int steps)
     {
         string? report = null;

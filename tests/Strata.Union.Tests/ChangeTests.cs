@@ -220,6 +220,22 @@ public sealed class ChangeTests
     }
 
     [Fact]
+    public void RenameOntoNonEmptyUpperOnlyDirFailsAfterMarkingTheSourceOpaque()
+    {
+        // Found by the differential harness (seed 20167): for an upper-only target ovl_rename leaves the
+        // emptiness check to the upper fs, so the source dir is already opaque when ENOTEMPTY comes back.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "merged/x"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "merged/full"));
+        TempLayers.Write(Path.Combine(t.Upper, "merged/full/f"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up"));
+        using var fs = t.Open();
+        Assert.Equal(-Errno.ENOTEMPTY, fs.Rename(Root, RootNode, B("up"), fs.Node("merged"), B("full"), 0));
+        Assert.Equal("y", TempLayers.GetXattr(Path.Combine(t.Upper, "up"), "trusted.overlay.opaque"));
+        Assert.True(TempLayers.Exists(Path.Combine(t.Upper, "merged/full/f")));
+    }
+
+    [Fact]
     public void LinkOfLowerFileCopiesUpThenLinks()
     {
         using var t = new TempLayers();

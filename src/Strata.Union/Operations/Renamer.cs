@@ -64,7 +64,10 @@ internal sealed class Renamer(Engine engine)
         }
         if (!CanMove(engine, source))
             return -Errno.EXDEV;
-        if (target.Found && target.IsDirectory)
+        // ovl_rename checks emptiness itself only for a target with lower instances; for an upper-only dir it
+        // leaves that to the upper fs's rename, which fails with ENOTEMPTY only after the copy-ups and the
+        // opaque mark of the source are done (seed 20167 found that side effect).
+        if (target.Found && target.IsDirectory && !IsUpperOnly(target))
             return engine.Merge.CheckEmpty(target.CopyDirsTo(new DirInstance[target.DirCount]));
         return 0;
     }
@@ -84,6 +87,8 @@ internal sealed class Renamer(Engine engine)
         }
         return true;
     }
+
+    private bool IsUpperOnly(in Resolution dir) => dir.DirCount == 1 && engine.Layers.IsUpper(dir.DirAt(0).Layer);
 
     private int Move(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName,
         in Resolution source, in Resolution target)
