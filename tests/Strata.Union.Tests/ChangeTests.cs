@@ -172,7 +172,7 @@ public sealed class ChangeTests
         using var fs = t.Open();
         ulong f = fs.Node("f");
         Assert.Equal(-Errno.EEXIST, fs.Rename(Root, RootNode, B("f"), RootNode, B("target"), OpenFlags.RENAME_NOREPLACE));
-        Assert.Equal(-Errno.EINVAL, fs.Rename(Root, RootNode, B("f"), RootNode, B("g"), OpenFlags.RENAME_EXCHANGE));
+        Assert.Equal(-Errno.ENOENT, fs.Rename(Root, RootNode, B("f"), RootNode, B("g"), OpenFlags.RENAME_EXCHANGE));
         Assert.Equal(0, fs.Rename(Root, RootNode, B("f"), RootNode, B("target"), 0));
         Assert.True(TempLayers.LStat(Path.Combine(t.Upper, "f")).IsWhiteoutDevice);
         Assert.Equal("content", File.ReadAllText(Path.Combine(t.Upper, "target")));
@@ -217,6 +217,22 @@ public sealed class ChangeTests
         Assert.Equal("y", TempLayers.GetXattr(Path.Combine(t.Upper, "merged/d"), "trusted.overlay.opaque"));
         Assert.Equal(0, fs.Rename(Root, RootNode, B("up2"), fs.Node("uponly"), B("plain"), 0));
         Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "uponly/plain"), "trusted.overlay.opaque"));
+    }
+
+    [Fact]
+    public void RenameOntoNonEmptyUpperOnlyDirFailsAfterMarkingTheSourceOpaque()
+    {
+        // Found by the differential harness (seed 20167): for an upper-only target ovl_rename leaves the
+        // emptiness check to the upper fs, so the source dir is already opaque when ENOTEMPTY comes back.
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "merged/x"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "merged/full"));
+        TempLayers.Write(Path.Combine(t.Upper, "merged/full/f"), "");
+        Directory.CreateDirectory(Path.Combine(t.Upper, "up"));
+        using var fs = t.Open();
+        Assert.Equal(-Errno.ENOTEMPTY, fs.Rename(Root, RootNode, B("up"), fs.Node("merged"), B("full"), 0));
+        Assert.Equal("y", TempLayers.GetXattr(Path.Combine(t.Upper, "up"), "trusted.overlay.opaque"));
+        Assert.True(TempLayers.Exists(Path.Combine(t.Upper, "merged/full/f")));
     }
 
     [Fact]

@@ -95,6 +95,44 @@ internal sealed class NodeTable
         }
     }
 
+    /// <summary>
+    /// After RENAME_EXCHANGE: the nodes known at the two names trade places. Both keys are freed before either
+    /// is taken again, and old parents lose their child count only after the new ones gained theirs, so no
+    /// parent is dropped in between.
+    /// </summary>
+    public void Swap(Node parentA, ReadOnlySpan<byte> nameA, Node parentB, ReadOnlySpan<byte> nameB)
+    {
+        Node? a = Find(parentA, nameA), b = Find(parentB, nameB);
+        if (a is not null)
+            _byName.Remove(new NodeKey(parentA.Id, a.Name));
+        if (b is not null)
+            _byName.Remove(new NodeKey(parentB.Id, b.Name));
+        byte[] keyA = nameA.ToArray(), keyB = nameB.ToArray();
+        if (a is not null)
+            Place(a, parentB, keyB);
+        if (b is not null)
+            Place(b, parentA, keyA);
+        if (a is not null)
+        {
+            parentA.Children--;
+            DropIfUnused(parentA);
+        }
+        if (b is not null)
+        {
+            parentB.Children--;
+            DropIfUnused(parentB);
+        }
+    }
+
+    private void Place(Node node, Node parent, byte[] name)
+    {
+        node.Parent = parent;
+        parent.Children++;
+        node.Name = name;
+        _byName.Add(new NodeKey(parent.Id, name), node);
+        node.Attached = true;
+    }
+
     public void Forget(ulong id, ulong count)
     {
         if (id == Root.Id || !_byId.TryGetValue(id, out Node? node))

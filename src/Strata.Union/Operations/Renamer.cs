@@ -9,14 +9,19 @@ namespace Strata.Union.Operations;
 /// <summary>
 /// rename: a non-directory is copied up and renamed in the upper dir, leaving a whiteout at the old name
 /// when a lower entry was there; a directory renames only when it is upper-only (else EXDEV, as the
-/// kernel without redirect_dir). Type rules as rename(2).
+/// kernel without redirect_dir). Type rules as rename(2). RENAME_EXCHANGE is handed to <see cref="Exchanger"/>.
 /// </summary>
 internal sealed class Renamer(Engine engine)
 {
+    private readonly Exchanger _exchanger = new(engine);
+
     public int Rename(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName, uint flags)
     {
-        if ((flags & ~OpenFlags.RENAME_NOREPLACE) != 0)
+        // overlayfs takes NOREPLACE and EXCHANGE (not both: the VFS refuses that pair), never WHITEOUT.
+        const uint Known = OpenFlags.RENAME_NOREPLACE | OpenFlags.RENAME_EXCHANGE;
+        if ((flags & ~Known) != 0 || flags == Known)
             return -Errno.EINVAL;
+        bool exchange = flags == OpenFlags.RENAME_EXCHANGE;
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
         int rc = engine.Resolver.Resolve(parent, name, out Resolution source);
@@ -29,10 +34,13 @@ internal sealed class Renamer(Engine engine)
                 return rc;
             using (target)
             {
-                if (!source.Found)
+                // The VFS wants both names to exist for an exchange.
+                if (!source.Found || (exchange && !target.Found))
                     return -Errno.ENOENT;
                 if (parent == newParent && name.SequenceEqual(newName))
                     return 0;
+                if (exchange)
+                    return _exchanger.Exchange(parent, name, newParent, newName, source, target);
                 rc = Check(source, target, flags);
                 if (rc < 0)
                     return rc;
@@ -54,19 +62,33 @@ internal sealed class Renamer(Engine engine)
             if (!source.IsDirectory && target.IsDirectory)
                 return -Errno.EISDIR;
         }
-        if (source.IsDirectory)
-        {
-            // A lower or merged dir would need redirect_dir; without it the kernel says EXDEV and mv copies.
-            for (int i = 0; i < source.DirCount; i++)
-            {
-                if (!engine.Layers.IsUpper(source.DirAt(i).Layer))
-                    return -Errno.EXDEV;
-            }
-        }
-        if (target.Found && target.IsDirectory)
+        if (!CanMove(engine, source))
+            return -Errno.EXDEV;
+        // ovl_rename checks emptiness itself only for a target with lower instances; for an upper-only dir it
+        // leaves that to the upper fs's rename, which fails with ENOTEMPTY only after the copy-ups and the
+        // opaque mark of the source are done (seed 20167 found that side effect).
+        if (target.Found && target.IsDirectory && !IsUpperOnly(target))
             return engine.Merge.CheckEmpty(target.CopyDirsTo(new DirInstance[target.DirCount]));
         return 0;
     }
+
+    /// <summary>
+    /// ovl_can_move without redirect_dir: a non-dir or an upper-only dir. A lower or merged dir would need
+    /// redirect_dir; without it the kernel says EXDEV and mv copies.
+    /// </summary>
+    public static bool CanMove(Engine engine, in Resolution resolved)
+    {
+        if (!resolved.IsDirectory)
+            return true;
+        for (int i = 0; i < resolved.DirCount; i++)
+        {
+            if (!engine.Layers.IsUpper(resolved.DirAt(i).Layer))
+                return false;
+        }
+        return true;
+    }
+
+    private bool IsUpperOnly(in Resolution dir) => dir.DirCount == 1 && engine.Layers.IsUpper(dir.DirAt(0).Layer);
 
     private int Move(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName,
         in Resolution source, in Resolution target)

@@ -14,5 +14,9 @@ public static class ErrnoNames
         [Errno.ENODATA] = "ENODATA", [Errno.EOPNOTSUPP] = "EOPNOTSUPP", [Errno.ENXIO] = "ENXIO", [Errno.EROFS] = "EROFS",
     };
 
+    /// <summary>Whether an outcome is an errno's name as <see cref="Of"/> writes it.</summary>
+    public static bool IsName(string text) =>
+        Names.ContainsValue(text) || (text.StartsWith("errno", StringComparison.Ordinal) && int.TryParse(text.AsSpan(5), out _));
+
     public static string Of(int negativeErrno) => Names.TryGetValue(-negativeErrno, out string? name) ? name : $"errno{-negativeErrno}";
 }

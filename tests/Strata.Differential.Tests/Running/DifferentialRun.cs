@@ -12,13 +12,19 @@ public static class DifferentialRun
 {
     public const string Hung = "no answer (hung)";
 
+    /// <summary>
+    /// Temp dirs carry the test process's id: another worktree's test run may be mounting at the same time,
+    /// and its mounts must not count as ones this run left behind.
+    /// </summary>
+    public static readonly string TempPrefix = $"strata-diff-{Environment.ProcessId}-";
+
     /// <summary>A step that does not finish in time is a mismatch, not a test that never ends.</summary>
     private static readonly TimeSpan StepLimit = TimeSpan.FromSeconds(10);
 
-    public static Mismatch? Run(LayerStackSpec layers, IReadOnlyList<Operation> steps)
+    public static Mismatch? Run(LayerStackSpec layers, IReadOnlyList<Operation> steps, OperationMix? mix = null)
     {
-        using var kernelRoot = new TempDir("strata-diff-kernel-");
-        using var strataRoot = new TempDir("strata-diff-strata-");
+        using var kernelRoot = new TempDir(TempPrefix + "kernel-");
+        using var strataRoot = new TempDir(TempPrefix + "strata-");
         StackDirs kernelDirs = StackDirs.Create(kernelRoot.Path, layers);
         StackDirs strataDirs = StackDirs.Create(strataRoot.Path, layers);
 
@@ -26,7 +32,7 @@ public static class DifferentialRun
         using (KernelOverlay.Mount(kernelDirs.Options, kernelDirs.Merged))
         using (StrataInProcess.Mount(strataDirs.Options, strataDirs.Merged))
         {
-            mismatch = RunSteps(kernelDirs.Merged, strataDirs.Merged, steps);
+            mismatch = RunSteps(kernelDirs.Merged, strataDirs.Merged, steps, mix);
             if (mismatch is not null && (mismatch.Strata == Hung || mismatch.Kernel == Hung))
             {
                 // The stuck step holds its thread in the mount: a lazy unmount (and for FUSE an abort) frees it.
@@ -39,7 +45,7 @@ public static class DifferentialRun
         return mismatch ?? Compare("upper dir", Snapshot(kernelDirs.Upper), Snapshot(strataDirs.Upper));
     }
 
-    private static Mismatch? RunSteps(string kernelMerged, string strataMerged, IReadOnlyList<Operation> steps)
+    private static Mismatch? RunSteps(string kernelMerged, string strataMerged, IReadOnlyList<Operation> steps, OperationMix? mix)
     {
         var kernel = new Executor(kernelMerged);
         var strata = new Executor(strataMerged);
@@ -55,6 +61,7 @@ public static class DifferentialRun
                 }
                 return new Mismatch(i, steps[i].Shell, k, s);
             }
+            mix?.Record(steps[i], k);
         }
         // Not on a hang: the stuck step may still use the fd; the forced unmount releases it.
         kernel.Dispose();

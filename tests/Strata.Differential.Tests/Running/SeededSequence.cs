@@ -15,9 +15,9 @@ public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operat
     }
 
     /// <summary>Runs it; on a mismatch shrinks the script and returns the report to print, else null.</summary>
-    public string? RunAndReport(int shrinkBudget = 40)
+    public string? RunAndReport(OperationMix? mix = null, int shrinkBudget = 40)
     {
-        if (DifferentialRun.Run(Layers, Steps) is not { } mismatch) return null;
+        if (DifferentialRun.Run(Layers, Steps, mix) is not { } mismatch) return null;
         var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, mismatch, shrinkBudget);
         var report = new StringBuilder();
         report.AppendLine($"seed {Seed} (STRATA_DIFF_SEED={Seed} STRATA_DIFF_SEQUENCES=1): {shrunk}");

@@ -13,6 +13,8 @@ public sealed record OpenOperation(string Path, int Flags, uint Mode) : Operatio
 
     public override IEnumerable<string> Touched => [Path];
 
+    public override string Kind => $"Open {FlagNames(Flags)}";
+
     private static string FlagNames(int flags)
     {
         var names = new List<string> { (flags & OpenFlags.O_ACCMODE) switch { OpenFlags.O_WRONLY => "O_WRONLY", OpenFlags.O_RDWR => "O_RDWR", _ => "O_RDONLY" } };
@@ -35,6 +37,8 @@ public sealed record WriteOperation(string Path, long Offset, string Data, bool 
             int n = Append ? Posix.Posix.Write(fd, data) : Posix.Posix.PWrite(fd, data, Offset);
             return n < 0 ? ErrnoNames.Of(n) : $"ok {n}";
         });
+
+    public override string Kind => Append ? "Write O_APPEND" : "Write";
 
     public override string Shell => Append ? $"echo -n '{Data}' >> {Path}" : $"pwrite {Path} @{Offset} '{Data}'";
 

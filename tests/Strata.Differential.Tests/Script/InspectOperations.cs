@@ -11,6 +11,13 @@ public sealed record StatOperation(string Path) : Operation
 
     public override string Shell => $"stat {Path}";
 
+    // A probe reads "path: type ..." or "path: ERRNO".
+    public override string? Failure(string result)
+    {
+        string last = result[(result.LastIndexOf(": ", StringComparison.Ordinal) + 2)..];
+        return ErrnoNames.IsName(last) ? last : null;
+    }
+
     public override IEnumerable<string> Touched => [];
 }
 
@@ -19,6 +26,9 @@ public sealed record ReadlinkOperation(string Path) : Operation
     public override string Run(Executor x) => x.ReadLink(Path);
 
     public override string Shell => $"readlink {Path}";
+
+    // The outcome is the target itself or an errno's name.
+    public override string? Failure(string result) => ErrnoNames.IsName(result) ? result : null;
 
     public override IEnumerable<string> Touched => [];
 }

@@ -34,7 +34,19 @@ public sealed record RenameOperation(string From, string To, uint Flags) : Opera
 {
     public override string Run(Executor x) => Executor.Result(Posix.Posix.RenameAt(x.RootFd, Executor.Bytes(From), x.RootFd, Executor.Bytes(To), Flags));
 
-    public override string Shell => Flags == OpenFlags.RENAME_NOREPLACE ? $"mv --no-clobber {From} {To}" : $"mv {From} {To}";
+    public override string Shell => Flags switch
+    {
+        OpenFlags.RENAME_NOREPLACE => $"mv --no-clobber {From} {To}",
+        OpenFlags.RENAME_EXCHANGE => $"mv --exchange {From} {To}",
+        _ => $"mv {From} {To}",
+    };
+
+    public override string Kind => Flags switch
+    {
+        OpenFlags.RENAME_NOREPLACE => "Rename NOREPLACE",
+        OpenFlags.RENAME_EXCHANGE => "Rename EXCHANGE",
+        _ => "Rename",
+    };
 
     public override IEnumerable<string> Touched => [From, To];
 }

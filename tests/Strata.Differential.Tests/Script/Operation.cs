@@ -15,6 +15,12 @@ public abstract record Operation
 
     public abstract IEnumerable<string> Touched { get; }
 
+    /// <summary>The kind of step, for the success/failure mix (flags that change what the call does count apart).</summary>
+    /// <summary>The errno an outcome reports, or null when the call succeeded.</summary>
+    public virtual string? Failure(string result) => result.StartsWith("ok", StringComparison.Ordinal) ? null : result;
+
+    public virtual string Kind => GetType().Name.Replace("Operation", "", StringComparison.Ordinal);
+
     public sealed override string ToString() => Shell;
 
     protected static string Octal(uint mode) => Convert.ToString(mode, 8);
