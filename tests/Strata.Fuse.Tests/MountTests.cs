@@ -272,16 +272,23 @@ public class MountTests
         StatX st;
         fixed (byte* p = path)
         {
-            // Warm up (JIT, first-call paths), then count: the root's attributes are never cached (attr_valid 0),
-            // so every statx is one GETATTR round trip through a reader thread.
-            for (int i = 0; i < 200; i++)
+            // Warm up (JIT tiers, first-call paths on every reader), then count: the root's attributes are never
+            // cached (attr_valid 0), so every statx is one GETATTR round trip through a reader thread.
+            for (int i = 0; i < 2000; i++)
                 Assert.Equal(0, Libc.statx(OpenFlags.AT_FDCWD, p, 0, StatX.STATX_BASIC_STATS, &st));
+            Thread.Sleep(300); // let the runtime finish promoting the hot methods to their final tier
             // Counted on the reader threads themselves: the test runner allocates on its own threads meanwhile.
-            long before = m.Server.AllocatedBytesOnRequestPath;
-            for (int i = 0; i < 5000; i++)
-                Libc.statx(OpenFlags.AT_FDCWD, p, 0, StatX.STATX_BASIC_STATS, &st);
-            long allocated = m.Server.AllocatedBytesOnRequestPath - before;
-            Assert.True(allocated < 1024, $"{allocated} bytes allocated on the reader threads for 5000 requests");
+            // Best of three rounds: a one-time allocation by the runtime may land in one round, but an allocation
+            // per request (24 bytes at the least) shows in every round as 120 KB.
+            long best = long.MaxValue;
+            for (int round = 0; round < 3 && best >= 1024; round++)
+            {
+                long before = m.Server.AllocatedBytesOnRequestPath;
+                for (int i = 0; i < 5000; i++)
+                    Libc.statx(OpenFlags.AT_FDCWD, p, 0, StatX.STATX_BASIC_STATS, &st);
+                best = Math.Min(best, m.Server.AllocatedBytesOnRequestPath - before);
+            }
+            Assert.True(best < 1024, $"{best} bytes allocated on the reader threads for 5000 requests (best of three rounds)");
         }
         Assert.True(fs.GetAttrCalls >= 5000, $"only {fs.GetAttrCalls} GETATTR requests reached the server");
         Assert.True(m.Server.Wait(TimeSpan.Zero) == false);
