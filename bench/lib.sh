@@ -196,7 +196,7 @@ bench_write_results() {
     echo "- date: $(date -u +%Y-%m-%d)"
     echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(df -T /tmp | awk 'NR == 2 { print $2 }') under /tmp"
     echo "- command: \`$cmd\` (scale $scale, median of $repeats)"
-    echo "- peers: $(fuse-overlayfs --version 2>&1 | head -n 1)"
+    echo "- peers: $(fuse-overlayfs --version 2>/dev/null | grep -m1 "fuse-overlayfs:")"
     echo
     echo "Each cell: the median, and in brackets its ratio to kernel overlayfs. For s (time) lower is better;"
     echo "for MB/s and IOPS higher is better."
