@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Strata.Posix;
 
 namespace Strata.Fuse;
@@ -15,23 +14,10 @@ public static class FuseConnections
     /// <summary>The connection number of the FUSE mount at <paramref name="mountPoint"/>, or null if there is none.</summary>
     public static uint? Find(string mountPoint)
     {
-        string escaped = EscapeMountInfo(Path.GetFullPath(mountPoint).TrimEnd('/'));
-        uint? found = null;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // "36 35 0:45 / /mnt rw,nosuid - fuse.strata strata rw,..." : field 3 is major:minor, field 5 the mount point.
-            string[] fields = line.Split(' ');
-            int dash = Array.IndexOf(fields, "-");
-            if (fields.Length < 5 || dash < 0 || dash + 1 >= fields.Length || fields[4] != escaped)
-                continue;
-            if (!fields[dash + 1].StartsWith("fuse", StringComparison.Ordinal))
-                continue;
-            string[] dev = fields[2].Split(':');
-            uint major = uint.Parse(dev[0], CultureInfo.InvariantCulture);
-            uint minor = uint.Parse(dev[1], CultureInfo.InvariantCulture);
-            found = (major << 20) | minor; // The kernel's internal dev_t, printed with %u. The last (top) mount wins.
-        }
-        return found;
+        // The kernel's internal dev_t of the superblock, as fusectl names the connection.
+        return MountInfo.Find(mountPoint) is { } entry && entry.FsType.StartsWith("fuse", StringComparison.Ordinal)
+            ? (entry.Major << 20) | entry.Minor
+            : null;
     }
 
     /// <summary>
@@ -76,19 +62,5 @@ public static class FuseConnections
         {
             return false; // The connection went away meanwhile.
         }
-    }
-
-    /// <summary>mountinfo writes space, tab, newline and backslash as octal escapes.</summary>
-    private static string EscapeMountInfo(string path)
-    {
-        var sb = new StringBuilder(path.Length);
-        foreach (char c in path)
-        {
-            if (c is ' ' or '\t' or '\n' or '\\')
-                sb.Append('\\').Append(Convert.ToString(c, 8).PadLeft(3, '0'));
-            else
-                sb.Append(c);
-        }
-        return sb.ToString();
     }
 }

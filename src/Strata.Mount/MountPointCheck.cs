@@ -13,7 +13,7 @@ public static class MountPointCheck
 {
     public static void Check(string mountPoint)
     {
-        MountEntry? existing = MountTable.Find(mountPoint);
+        MountInfoEntry? existing = MountInfo.Find(mountPoint);
         int r = Posix.Posix.Stat(mountPoint, out StatX st);
         if (existing is not null && MountTable.IsStrata(existing))
         {

@@ -99,7 +99,7 @@ public sealed class OverlayMount : IDisposable
     /// True when the session ended while the mount was still there: the kernel aborted the connection (a request
     /// outlived request_timeout, or an abort through fusectl). Dispose then detaches the dead mount.
     /// </summary>
-    public bool WasAborted => _server.HasEnded && MountTable.Find(MountPoint) is { } entry && MountTable.IsStrata(entry);
+    public bool WasAborted => _server.HasEnded && MountTable.FindStrata(MountPoint) is not null;
 
     /// <summary>Unmounts; lazy detaches even while files are open (what SIGTERM does).</summary>
     public void Unmount(bool lazy) => _fuse.Unmount(lazy);
@@ -107,7 +107,7 @@ public sealed class OverlayMount : IDisposable
     public void Dispose()
     {
         _stats?.Dispose();
-        if (MountTable.Find(MountPoint) is { } entry && MountTable.IsStrata(entry))
+        if (MountTable.FindStrata(MountPoint) is not null)
             FuseMount.TryUnmount(MountPoint, lazy: true, out _);
         _server.Wait(TimeSpan.FromSeconds(10));
         _fuse.Dispose();

@@ -1,3 +1,5 @@
+using Strata.Posix;
+
 namespace Strata.Testing;
 
 /// <summary>Mount table look-ups and the last-resort clean-up that every mounting test runs, pass or fail.</summary>
@@ -6,13 +8,7 @@ public static class Mounts
     public static bool IsMounted(string mountPoint, string? fsType = null)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            string[] f = line.Split(' ');
-            int dash = Array.IndexOf(f, "-");
-            if (f.Length > 4 && f[4] == full && (fsType is null || (dash > 0 && f[dash + 1] == fsType))) return true;
-        }
-        return false;
+        return MountInfo.Read().Exists(e => e.MountPoint == full && (fsType is null || e.FsType == fsType));
     }
 
     /// <summary>Unmounts whatever is on mountPoint (lazily, so it cannot block), aborting a hung FUSE connection, and ends its server.</summary>

@@ -1,3 +1,5 @@
+using Strata.Posix;
+
 namespace Strata.Testing;
 
 /// <summary>A fresh dir under /tmp, removed at Dispose (after any mount inside it is gone).</summary>
@@ -21,10 +23,9 @@ public sealed class TempDir : IDisposable
 
     public void Dispose()
     {
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        foreach (MountInfoEntry entry in MountInfo.Read())
         {
-            string mountPoint = line.Split(' ')[4];
-            if (mountPoint.StartsWith(Path + "/", StringComparison.Ordinal)) Mounts.ForceCleanUp(mountPoint);
+            if (entry.MountPoint.StartsWith(Path + "/", StringComparison.Ordinal)) Mounts.ForceCleanUp(entry.MountPoint);
         }
         try
         {

@@ -1,5 +1,5 @@
+using Strata.Posix;
 using Strata.Image.Json;
-using Strata.Mount;
 
 namespace Strata.Cli.Commands;
 
@@ -7,9 +7,9 @@ namespace Strata.Cli.Commands;
 internal static class ContainerMounts
 {
     public static bool IsMounted(ContainerRecord container) =>
-        MountTable.Find(container.RootFs) is { } entry && entry.Source == container.MountSource;
+        MountInfo.Find(container.RootFs) is { } entry && entry.Source == container.MountSource;
 
     /// <summary>A kernel overlay mount that mount-image made (its source is strata-ID).</summary>
-    public static bool IsKernelImageMount(MountEntry entry) =>
+    public static bool IsKernelImageMount(MountInfoEntry entry) =>
         entry.FsType == "overlay" && entry.Source.StartsWith("strata-", StringComparison.Ordinal);
 }

@@ -1,6 +1,6 @@
+using Strata.Posix;
 using Strata.Image.Json;
 using Strata.Image.Store;
-using Strata.Mount;
 
 namespace Strata.Cli.Commands;
 
@@ -25,7 +25,7 @@ internal static class MountImageCommand
         string rootFs = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parsed.Positionals[1]));
         if (!Directory.Exists(rootFs))
             throw new CliException($"the rootfs dir '{parsed.Positionals[1]}' does not exist");
-        if (MountTable.Find(rootFs) is { } existing)
+        if (MountInfo.Find(rootFs) is { } existing)
             throw new CliException($"'{parsed.Positionals[1]}' is already a mount point ({existing.FsType})");
 
         return ImageErrors.Run(() =>

@@ -25,7 +25,7 @@ internal static class UmountCommand
             throw new CliException("missing mount point: strata umount MOUNTPOINT", ExitCodes.Usage);
 
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
-        MountEntry? entry = MountTable.Find(full);
+        MountInfoEntry? entry = MountInfo.Find(full);
         if (entry is null)
             throw new CliException($"'{mountPoint}' is not mounted");
         if (ContainerMounts.IsKernelImageMount(entry))
