@@ -30,14 +30,7 @@ internal sealed class WorkDir(LayerStack layers)
     public int PlaceWhiteout(int upperDirFd, ReadOnlySpan<byte> name)
     {
         Span<byte> buffer = stackalloc byte[TempNameLength];
-        ReadOnlySpan<byte> temp = NextTempName(buffer);
-        int rc = OverlayFormat.MakeWhiteout(Fd, temp);
-        if (rc < 0)
-            return rc;
-        rc = Sys.RenameAt(Fd, temp, upperDirFd, name);
-        if (rc < 0)
-            Sys.UnlinkAt(Fd, temp, false);
-        return rc;
+        return MoveInWhiteout(upperDirFd, name, buffer, 0, out _);
     }
 
     /// <summary>
@@ -47,16 +40,20 @@ internal sealed class WorkDir(LayerStack layers)
     public int ReplaceWithWhiteout(int upperDirFd, ReadOnlySpan<byte> name)
     {
         Span<byte> buffer = stackalloc byte[TempNameLength];
-        ReadOnlySpan<byte> temp = NextTempName(buffer);
+        int rc = MoveInWhiteout(upperDirFd, name, buffer, OpenFlags.RENAME_EXCHANGE, out ReadOnlySpan<byte> temp);
+        return rc < 0 ? rc : TreeRemover.Remove(Fd, temp);
+    }
+
+    /// <summary>Makes a whiteout under a temp name in the work dir and renames it to the upper name (with flags).</summary>
+    private int MoveInWhiteout(int upperDirFd, ReadOnlySpan<byte> name, Span<byte> buffer, uint flags, out ReadOnlySpan<byte> temp)
+    {
+        temp = NextTempName(buffer);
         int rc = OverlayFormat.MakeWhiteout(Fd, temp);
         if (rc < 0)
             return rc;
-        rc = Sys.RenameAt(Fd, temp, upperDirFd, name, OpenFlags.RENAME_EXCHANGE);
+        rc = Sys.RenameAt(Fd, temp, upperDirFd, name, flags);
         if (rc < 0)
-        {
             Sys.UnlinkAt(Fd, temp, false);
-            return rc;
-        }
-        return TreeRemover.Remove(Fd, temp);
+        return rc;
     }
 }
