@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || { echo "could not install the test dependencies"; exit 1; }
 
 log=$(mktemp)
-overlay_mounts() { awk '$3 == "fuse.strata" || ($3 == "overlay" && $2 ~ /^\/tmp\//) {print $2}' /proc/self/mounts | sort; }
+# Every test makes its dirs under TMPDIR: one dir per run, so that the mounts of another run on this machine
+# (a second checkout's tests) are never counted, nor unmounted, as ours.
+run_dir=$(mktemp -d /tmp/strata-run.XXXXXX)
+export TMPDIR=$run_dir
+overlay_mounts() { awk -v dir="$run_dir/" '($3 == "fuse.strata" || $3 == "overlay") && index($2, dir) == 1 {print $2}' /proc/self/mounts | sort; }
 mounts_before=$(overlay_mounts)
 dotnet build Strata.slnx -c Release -nologo -v q 2>&1 | tail -n 3
 timeout 80m dotnet test Strata.slnx -c Release --no-build -nologo \
@@ -27,6 +31,7 @@ if [ -n "$stale" ]; then
   for m in $stale; do umount -l "$m" || true; done
   failed=$((failed + 1))
 fi
+rm -rf "$run_dir" 2>/dev/null
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"

@@ -35,6 +35,9 @@ internal sealed class MountedFileSystem : IDisposable
                 AutoInvalidateData = true,
             });
             Server.Start();
+            // The kernel sends INIT only after mount(2) returns; what INIT settles (Server.Connection) is known once it is answered.
+            if (!Server.WaitForInit(Timeout))
+                throw new TimeoutException($"the kernel sent no INIT for {Directory} within {Timeout.TotalSeconds} s");
         }
         catch
         {
