@@ -33,6 +33,17 @@ public sealed unsafe class FuseChannel
         return Notify(FuseNotifyCode.InvalidateEntry, MemoryMarshal.AsBytes(new ReadOnlySpan<FuseNotifyInvalidateEntryOut>(ref body)), name, withName: true);
     }
 
+    /// <summary>
+    /// Marks the kernel's cached entry of a name as expired (FUSE_EXPIRE_ONLY, protocol 7.38): the next use
+    /// looks it up again, and only if it then leads elsewhere is it dropped. Unlike <see cref="InvalidateEntry"/>
+    /// it leaves a dir that is in use (a cwd, a mount point) where it is when nothing changed.
+    /// </summary>
+    public int ExpireEntry(ulong parent, ReadOnlySpan<byte> name)
+    {
+        var body = new FuseNotifyInvalidateEntryOut { Parent = parent, NameLength = (uint)name.Length, Flags = FuseProtocol.NotifyExpireOnly };
+        return Notify(FuseNotifyCode.InvalidateEntry, MemoryMarshal.AsBytes(new ReadOnlySpan<FuseNotifyInvalidateEntryOut>(ref body)), name, withName: true);
+    }
+
     /// <summary>Tells the kernel that a name of a directory, known as child, is gone (like an unlink it did itself).</summary>
     public int Delete(ulong parent, ulong child, ReadOnlySpan<byte> name)
     {

@@ -14,14 +14,14 @@ public static class MountPointCheck
     public static void Check(string mountPoint)
     {
         MountInfoEntry? existing = MountInfo.Find(mountPoint);
-        int r = Posix.Posix.Stat(mountPoint, out StatX st);
+        int r = Probe(mountPoint, out StatX st);
         if (existing is not null && MountTable.IsStrata(existing))
         {
             if (r != -Errno.ENOTCONN)
                 throw new OverlayConfigException(Errno.EBUSY, $"mountpoint '{mountPoint}' is already a Strata mount; unmount it first (strata umount {mountPoint})");
             if (!FuseMount.TryUnmount(mountPoint, lazy: true, out int errno))
                 throw new OverlayConfigException(errno, $"mountpoint '{mountPoint}' is a Strata mount whose server is gone, and it cannot be detached: {Errno.Describe(errno)}");
-            r = Posix.Posix.Stat(mountPoint, out st);
+            r = Probe(mountPoint, out st);
         }
         if (r == -Errno.ENOTCONN)
             throw new OverlayConfigException(Errno.ENOTCONN, $"mountpoint '{mountPoint}' is a FUSE mount whose server is gone; detach it first (umount -l {mountPoint})");
@@ -29,5 +29,13 @@ public static class MountPointCheck
             throw new OverlayConfigException(-r, $"mountpoint '{mountPoint}': {Errno.Describe(r)}; create the directory first");
         if (!st.IsDirectory)
             throw new OverlayConfigException(Errno.ENOTDIR, $"mountpoint '{mountPoint}' is not a directory");
+    }
+
+    // statfs first: a dead FUSE mount may still answer stat from attributes the kernel cached.
+    private static int Probe(string mountPoint, out StatX st)
+    {
+        st = default;
+        int r = Posix.Posix.StatFs(mountPoint, out _);
+        return r == -Errno.ENOTCONN ? r : Posix.Posix.Stat(mountPoint, out st);
     }
 }

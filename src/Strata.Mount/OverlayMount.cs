@@ -1,4 +1,5 @@
 using Strata.Fuse;
+using Strata.Mount.Caching;
 using Strata.Mount.Stats;
 using Strata.Posix;
 using Strata.Union;
@@ -12,6 +13,9 @@ namespace Strata.Mount;
 /// </summary>
 public sealed class OverlayMount : IDisposable
 {
+    /// <summary>How long the kernel keeps names and attributes (the watcher invalidates them when the layers change).</summary>
+    private static readonly TimeSpan CacheTimeout = TimeSpan.FromHours(1);
+
     private readonly FuseMount _fuse;
     private readonly FuseServer _server;
     private readonly UnionFileSystem _union;
@@ -56,7 +60,7 @@ public sealed class OverlayMount : IDisposable
             throw;
         }
 
-        var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union), new FuseServerOptions
+        var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union, CacheTimeout), new FuseServerOptions
         {
             ConnectionId = fuse.ConnectionId,
             RequestTimeout = options.RequestTimeout,
@@ -71,6 +75,8 @@ public sealed class OverlayMount : IDisposable
             mount.Dispose();
             throw new FuseMountException(Errno.ETIMEDOUT, $"mount on '{mountPoint}' did not start: the kernel sent no INIT within 30 s");
         }
+        // Names and attributes are cached by the kernel only while every layer dir is watched.
+        union.WatchLayers(new KernelCacheInvalidator(server.Channel));
         mount._stats = StatsEndpoint.Start(mountPoint, mount.Snapshot);
         return mount;
     }

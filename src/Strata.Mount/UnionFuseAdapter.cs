@@ -1,4 +1,5 @@
 using Strata.Fuse;
+using Strata.Mount.Caching;
 using Strata.Posix;
 using Strata.Union;
 
@@ -7,42 +8,63 @@ namespace Strata.Mount;
 /// <summary>
 /// The FUSE front end: translates FUSE requests into calls on the union engine. Node ids are the engine's
 /// own (its root is 1, FUSE_ROOT_ID), and file handles are the engine's, so nothing is mapped per request.
-/// Entries and attributes are not cached by the kernel (timeouts 0), so a change made directly in a layer
-/// dir shows at the next access, as it does with kernel overlayfs.
+/// The kernel caches names (missing ones too) and attributes for <see cref="CacheTimeout"/> while the
+/// engine watches every layer dir: what other processes change in the layers is then invalidated through
+/// notifications (see <see cref="Caching.KernelCacheInvalidator"/>). Without the watch, nothing is cached, so a
+/// change made directly in a layer dir shows at the next access.
 /// </summary>
 public sealed class UnionFuseAdapter : FuseFileSystem
 {
     private readonly UnionFileSystem _union;
+    private readonly ulong _cacheSeconds;
+    private readonly MissFilter _misses = new();
 
-    public UnionFuseAdapter(UnionFileSystem union)
+    public UnionFuseAdapter(UnionFileSystem union, TimeSpan cacheTimeout = default)
     {
         _union = union;
+        _cacheSeconds = (ulong)Math.Max(0, cacheTimeout.TotalSeconds);
     }
+
+    /// <summary>How long the kernel may keep names and attributes, while the layers are watched.</summary>
+    public TimeSpan CacheTimeout => TimeSpan.FromSeconds(_cacheSeconds);
+
+    private ulong ValidSeconds => _union.ChangesAreWatched ? _cacheSeconds : 0;
 
     private static Caller CallerOf(in FuseRequestContext ctx) => new(ctx.Uid, ctx.Gid, (int)ctx.Pid);
 
-    private static int Entry(int result, ulong node, in StatX st, ref FuseEntryOut entry)
+    private int Entry(int result, ulong node, in StatX st, ref FuseEntryOut entry)
     {
         if (result < 0) return result;
         entry.NodeId = node;
         entry.Generation = 0;
-        entry.EntryValid = 0;
-        entry.AttrValid = 0;
+        entry.EntryValid = ValidSeconds;
+        entry.AttrValid = AttrValidSeconds(st);
         AttrConversion.ToFuse(st, ref entry.Attr);
         return 0;
     }
 
-    private static int Attr(int result, in StatX st, ref FuseAttrOut attr)
+    private int Attr(int result, in StatX st, ref FuseAttrOut attr)
     {
         if (result < 0) return result;
-        attr.AttrValid = 0;
+        attr.AttrValid = AttrValidSeconds(st);
         AttrConversion.ToFuse(st, ref attr.Attr);
         return 0;
     }
 
+    // Each name of a hard-linked file is a node of its own, so a change made through one name (a write, a
+    // chmod, unlinking another name) would leave the others' cached attributes stale: those are not cached.
+    private ulong AttrValidSeconds(in StatX st) => st.LinkCount > 1 && !st.IsDirectory ? 0 : ValidSeconds;
+
     public override int Lookup(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
     {
         int r = _union.Lookup(parent, name, out ulong node, out StatX st);
+        if (r == -Errno.ENOENT && ValidSeconds > 0 && _misses.MissedBefore(parent, name))
+        {
+            // A negative entry (node id 0) the kernel may keep: no more lookups of a name searched for again
+            // and again, until the watcher sees it appear in a layer.
+            entry.EntryValid = ValidSeconds;
+            return 0;
+        }
         return Entry(r, node, st, ref entry);
     }
 

@@ -31,6 +31,9 @@ public static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "statx", SetLastError = true)]
     public static partial int statx(int dirfd, byte* path, int flags, uint mask, StatX* buf);
 
+    [LibraryImport(C, EntryPoint = "statfs", SetLastError = true)]
+    public static partial int statfs(byte* path, StatFs* buf);
+
     [LibraryImport(C, EntryPoint = "fstatfs", SetLastError = true)]
     public static partial int fstatfs(int fd, StatFs* buf);
 

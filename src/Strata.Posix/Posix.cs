@@ -59,6 +59,18 @@ public static unsafe partial class Posix
             return Errno.Check(Libc.statx(OpenFlags.AT_FDCWD, p, flags, StatX.STATX_BASIC_STATS, s));
     }
 
+    /// <summary>
+    /// statfs of a path. On a FUSE mount this always reaches the server (nothing caches it), which makes it the
+    /// probe for a mount whose server is gone (-ENOTCONN) even while the kernel still holds its attributes.
+    /// </summary>
+    public static int StatFs(string path, out StatFs st)
+    {
+        byte[] z = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = z)
+        fixed (StatFs* s = &st)
+            return Errno.Check(Libc.statfs(p, s));
+    }
+
     public static int FStatFs(int fd, out StatFs st)
     {
         fixed (StatFs* s = &st) return Errno.Check(Libc.fstatfs(fd, s));

@@ -18,7 +18,7 @@ internal sealed class Engine : IDisposable
         Resolver = new Resolver(layers);
         Nodes = new NodeTable(Resolver.OpenRoot());
         Work = new WorkDir(layers);
-        CopyUp = new CopyUp(layers, Work);
+        CopyUp = new CopyUp(layers, Work, Nodes);
         Merge = new DirectoryMerge(layers);
         ServerUid = Sys.EffectiveUid();
         ServerGid = Sys.EffectiveGid();

@@ -2,6 +2,7 @@ using Strata.Posix;
 using Strata.Union.Handles;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
+using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Union;
@@ -24,6 +25,7 @@ public sealed class UnionFileSystem : IDisposable
     private readonly XattrAccess _xattrs;
     private readonly FileOpener _files;
     private readonly DirectoryHandles _dirHandles = new();
+    private LayerWatcher? _watcher;
     private bool _disposed;
 
     /// <summary>Serves the union of these layers; takes ownership of them.</summary>
@@ -40,6 +42,29 @@ public sealed class UnionFileSystem : IDisposable
     }
 
     public bool IsReadOnly => _engine.Layers.IsReadOnly;
+
+    /// <summary>
+    /// Starts watching the layer dirs for changes made behind the union's back (by any other process) and
+    /// reports them to <paramref name="sink"/>. False where the kernel offers no fanotify (then nothing that
+    /// depends on it may be cached).
+    /// </summary>
+    public bool WatchLayers(IUnionChangeSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (_watcher is not null)
+            throw new InvalidOperationException("The layers are watched already.");
+        lock (_engine.Gate)
+            _engine.CopyUp.Changes = sink;
+        _watcher = LayerWatcher.Start(_engine, sink);
+        return _watcher is not null;
+    }
+
+    /// <summary>
+    /// True while every layer dir the union holds is watched: what a front end caches about names and
+    /// attributes is then kept correct by the sink. False before <see cref="WatchLayers"/>, and for good once a
+    /// dir could not be watched.
+    /// </summary>
+    public bool ChangesAreWatched => _watcher is { Complete: true };
 
     // ---- names ----
 
@@ -172,7 +197,12 @@ public sealed class UnionFileSystem : IDisposable
                     return rc;
             }
             rc = _creator.Make(caller, dir, name, kind, mode, rdev, target, source);
-            return rc < 0 ? rc : _engine.LookupAndInstall(dir, name, out node, out attr);
+            if (rc < 0)
+                return rc;
+            // The source's link count went up.
+            if (source is not null)
+                _engine.CopyUp.Changes?.AttributesChanged(source.Id);
+            return _engine.LookupAndInstall(dir, name, out node, out attr);
         }
     }
 
@@ -332,6 +362,8 @@ public sealed class UnionFileSystem : IDisposable
 
     public void Dispose()
     {
+        // Outside the lock: the watcher's thread may be waiting for it.
+        _watcher?.Dispose();
         lock (_engine.Gate)
         {
             if (_disposed)

@@ -15,4 +15,21 @@ public static class Bounded
             throw new TimeoutException($"test body did not finish within {(limit ?? DefaultLimit).TotalSeconds} s");
         task.GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Polls until the condition holds, for at most the limit (5 s by default): for what is true a moment after
+    /// a change, such as a change made directly in a layer dir reaching the kernel's caches through the watcher.
+    /// </summary>
+    public static bool Eventually(Func<bool> condition, TimeSpan? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(5));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                return false;
+            Thread.Sleep(10);
+        }
+        return true;
+    }
 }

@@ -35,6 +35,9 @@ public static class FuseProtocol
 
     /// <summary>FUSE_RELEASE_FLOCK_UNLOCK: release also drops flock locks.</summary>
     public const uint ReleaseFlockUnlock = 2;
+
+    /// <summary>FUSE_EXPIRE_ONLY (7.38): an entry invalidation only expires the entry.</summary>
+    public const uint NotifyExpireOnly = 1;
 }
 
 /// <summary>FOPEN_* bits of <see cref="FuseOpenOut.OpenFlags"/>, chosen by the filesystem on OPEN/OPENDIR/CREATE.</summary>

@@ -23,6 +23,12 @@ internal sealed class NodeTable
 
     public Node Root { get; }
 
+    /// <summary>Told of every layer dir a node starts and stops holding (the layer watcher marks them).</summary>
+    public IDirObserver? Observer { get; set; }
+
+    /// <summary>Every live node (for a watcher that lost track of changes and must assume everything changed).</summary>
+    public IEnumerable<Node> All => _byId.Values;
+
     public Node? Get(ulong id) => _byId.GetValueOrDefault(id);
 
     public Node? Find(Node parent, ReadOnlySpan<byte> name) =>
@@ -48,13 +54,9 @@ internal sealed class NodeTable
             _byName.Add(new NodeKey(parent.Id, node.Name), node);
             node.Attached = true;
         }
-        else
-        {
-            CloseDirs(node);
-        }
         node.Type = found.Type;
         node.TopLayer = found.TopLayer;
-        node.Dirs = found.TakeDirs();
+        SetDirs(node, found.TakeDirs());
         node.Lookups++;
         return node;
     }
@@ -160,10 +162,36 @@ internal sealed class NodeTable
         }
     }
 
-    private static void CloseDirs(Node node)
+    /// <summary>The node now merges these layer dirs (top first); the ones it held before are closed.</summary>
+    public void SetDirs(Node node, DirInstance[] dirs)
+    {
+        CloseDirs(node);
+        node.Dirs = dirs;
+        if (Observer is not null)
+        {
+            foreach (DirInstance d in dirs)
+                Observer.Added(node, d);
+        }
+    }
+
+    /// <summary>After copy-up: the dir now has an upper instance on top of the ones it had.</summary>
+    public void AddUpperDir(Node node, DirInstance upper)
+    {
+        var dirs = new DirInstance[node.Dirs.Length + 1];
+        dirs[0] = upper;
+        node.Dirs.CopyTo(dirs, 1);
+        node.Dirs = dirs;
+        node.TopLayer = upper.Layer;
+        Observer?.Added(node, upper);
+    }
+
+    private void CloseDirs(Node node)
     {
         foreach (DirInstance d in node.Dirs)
+        {
+            Observer?.Removed(node, d);
             Sys.Close(d.Fd);
+        }
         node.Dirs = [];
     }
 

@@ -1,5 +1,6 @@
 using Strata.Posix;
 using Strata.Union.Nodes;
+using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Union.Operations;
@@ -9,8 +10,11 @@ namespace Strata.Union.Operations;
 /// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place.
 /// Callers hold the engine lock.
 /// </summary>
-internal sealed class CopyUp(LayerStack layers, WorkDir work)
+internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
 {
+    /// <summary>Told of each node copied up: the copy has attributes of its own (ctime; link count 1).</summary>
+    public IUnionChangeSink? Changes { get; set; }
+
     private const int DirOpenFlags = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW;
 
     /// <summary>Makes sure the node's top instance is in the upper dir.</summary>
@@ -36,11 +40,8 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work)
         rc = CopyEntry(from, dir.Name, parent.Dirs[0].Fd, out int upperFd);
         if (rc < 0)
             return rc;
-        var dirs = new DirInstance[dir.Dirs.Length + 1];
-        dirs[0] = new DirInstance(0, upperFd, false);
-        dir.Dirs.CopyTo(dirs, 1);
-        dir.Dirs = dirs;
-        dir.TopLayer = 0;
+        nodes.AddUpperDir(dir, new DirInstance(0, upperFd, false));
+        Changes?.AttributesChanged(dir.Id);
         return 0;
     }
 
@@ -54,7 +55,10 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work)
             return -Errno.ENOENT;
         int rc = CopyName(node.Parent, node.Name, node.TopLayer);
         if (rc == 0)
+        {
             node.TopLayer = 0;
+            Changes?.AttributesChanged(node.Id);
+        }
         return rc;
     }
 

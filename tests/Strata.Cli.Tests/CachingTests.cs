@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Strata.Cli.Tests.Support;
+using Strata.Posix;
+
+namespace Strata.Cli.Tests;
+
+/// <summary>
+/// The kernel caches names and attributes of a Strata mount, and what other processes change directly in the
+/// layer dirs still shows: the layer watcher invalidates it. Each change is checked with a bounded poll, since
+/// the invalidation follows the change by a moment.
+/// </summary>
+public sealed class CachingTests
+{
+    private const string Options = "lowerdir=./l1:./l0,upperdir=./upper,workdir=./work";
+
+    private static TempDir Layout()
+    {
+        var dir = new TempDir();
+        foreach (string d in new[] { "l0", "l1", "upper", "work", "overlay", "l0/d", "l1/d" }) dir.Make(d);
+        File.WriteAllText(dir["l0/hello"], "hello from l0\n");
+        File.WriteAllText(dir["l0/d/low"], "low\n");
+        File.WriteAllText(dir["l1/d/high"], "high\n");
+        return dir;
+    }
+
+    private static long RequestsHandled(string mountPoint)
+    {
+        ProcessResult r = StrataCli.Run("stats", mountPoint);
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        Match m = Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
+        Assert.True(m.Success, r.StandardOutput);
+        return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void RepeatedStatsAreAnsweredByTheKernel() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
+        Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
+        Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
+        long before = RequestsHandled(dir["overlay"]);
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
+            Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
+        }
+        long after = RequestsHandled(dir["overlay"]);
+        // 400 stats; without caching each is at least a LOOKUP. The stats command itself costs none.
+        Assert.True(after - before < 20, $"{after - before} requests for 400 stats of cached names");
+    });
+
+    [Fact]
+    public void ANameCachedAsMissingShowsOnceCreatedInALayer() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        // Twice: the second miss is the one the kernel may keep.
+        Assert.False(File.Exists(dir["overlay/d/new"]));
+        Assert.False(File.Exists(dir["overlay/d/new"]));
+        File.WriteAllText(dir["l0/d/new"], "new\n");
+        Assert.True(Bounded.Eventually(() => File.Exists(dir["overlay/d/new"])), "a file created in a lower layer did not show");
+        Assert.Equal("new\n", File.ReadAllText(dir["overlay/d/new"]));
+    });
+
+    [Fact]
+    public void ANameLookedUpOnceAndThenCreatedShowsAtOnce() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.False(File.Exists(dir["overlay/once"]));
+        File.WriteAllText(dir["l1/once"], "at once\n");
+        Assert.Equal("at once\n", File.ReadAllText(dir["overlay/once"]));
+    });
+
+    [Fact]
+    public void AttributesChangedInALayerShow() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.Equal(0, Posix.Posix.Stat(dir["overlay/hello"], out StatX before));
+        File.SetUnixFileMode(dir["l0/hello"], UnixFileMode.UserRead);
+        File.AppendAllText(dir["l0/hello"], "more\n");
+        Assert.True(Bounded.Eventually(() => Posix.Posix.Stat(dir["overlay/hello"], out StatX st) == 0
+            && (st.Mode & 0xFFF) == 0x100 && st.Size == before.Size + 5), "mode and size changed in the layer did not show");
+    });
+
+    [Fact]
+    public void AnOpaqueMarkOrAWhiteoutMadeInTheUpperDirHidesTheLowers() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.True(File.Exists(dir["overlay/d/low"]));
+        Assert.True(File.Exists(dir["overlay/hello"]));
+
+        dir.Make("upper/d");
+        int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, dir["upper/d"], OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        Assert.True(fd >= 0);
+        Assert.Equal(0, Posix.Posix.SetXattr(fd, "trusted.overlay.opaque"u8, "y"u8));
+        Posix.Posix.Close(fd);
+        Assert.True(Bounded.Eventually(() => !File.Exists(dir["overlay/d/low"])), "an opaque mark set in the upper dir did not hide the lower entries");
+
+        Assert.Equal(0, Posix.Posix.MknodAt(OpenFlags.AT_FDCWD, System.Text.Encoding.UTF8.GetBytes(dir["upper/hello"]), FileType.S_IFCHR, 0));
+        Assert.True(Bounded.Eventually(() => !File.Exists(dir["overlay/hello"])), "a whiteout made in the upper dir did not hide the lower file");
+    });
+
+    [Fact]
+    public void AnOciWhiteoutInAHigherLowerHidesTheName() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.True(File.Exists(dir["overlay/d/low"]));
+        File.WriteAllBytes(dir["l1/d/.wh.low"], []);
+        Assert.True(Bounded.Eventually(() => !File.Exists(dir["overlay/d/low"])), "a .wh. whiteout in l1 did not hide l0's file");
+    });
+}
