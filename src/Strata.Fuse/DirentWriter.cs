@@ -35,6 +35,10 @@ public ref struct DirentWriter
         return true;
     }
 
+    /// <summary>Whether a fuse_direntplus with a name of this length still fits (check before a lookup it would count as).</summary>
+    public readonly bool FitsPlus(int nameLength) =>
+        Align8(Unsafe.SizeOf<FuseEntryOut>() + Unsafe.SizeOf<FuseDirent>() + nameLength) <= Remaining;
+
     /// <summary>
     /// Adds a fuse_direntplus. A non-zero <see cref="FuseEntryOut.NodeId"/> counts as a lookup, exactly as a
     /// LOOKUP reply would; a zero one tells the kernel to skip the entry's attributes.

@@ -301,7 +301,7 @@ internal sealed class FuseDispatcher
             | FuseInitFlags.ParallelDirops | FuseInitFlags.MaxPages | FuseInitFlags.CacheSymlinks
             | FuseInitFlags.HandleKillprivV2 | FuseInitFlags.InitExt;
         if (options.ReaddirPlus)
-            wanted |= FuseInitFlags.DoReaddirPlus;
+            wanted |= FuseInitFlags.DoReaddirPlus | FuseInitFlags.ReaddirPlusAuto;
         if (options.WritebackCache)
             wanted |= FuseInitFlags.WritebackCache;
         else if (options.Passthrough)

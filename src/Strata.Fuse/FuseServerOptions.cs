@@ -15,7 +15,10 @@ public sealed class FuseServerOptions
     /// <summary>Where debug lines and filesystem exceptions go; exceptions go to stderr when null.</summary>
     public TextWriter? Log { get; init; }
 
-    /// <summary>Ask for FUSE_DO_READDIRPLUS: the kernel then sends READDIRPLUS instead of READDIR.</summary>
+    /// <summary>
+    /// Ask for FUSE_DO_READDIRPLUS with FUSE_READDIRPLUS_AUTO: the kernel then sends READDIRPLUS (entries with
+    /// their attributes) where it expects them to be used, READDIR otherwise.
+    /// </summary>
     public bool ReaddirPlus { get; init; }
 
     /// <summary>Ask for FUSE_WRITEBACK_CACHE (the kernel caches writes; excludes passthrough).</summary>

@@ -60,13 +60,17 @@ public sealed class OverlayMount : IDisposable
             throw;
         }
 
-        var server = new FuseServer(fuse.DeviceFd, new UnionFuseAdapter(union, CacheTimeout), new FuseServerOptions
+        var adapter = new UnionFuseAdapter(union, CacheTimeout);
+        var server = new FuseServer(fuse.DeviceFd, adapter, new FuseServerOptions
         {
             ConnectionId = fuse.ConnectionId,
             RequestTimeout = options.RequestTimeout,
+            ReaddirPlus = true,
+            Passthrough = true,
             Debug = debugLog is not null,
             Log = debugLog,
         });
+        adapter.Connect(server.Channel);
         var mount = new OverlayMount(mountPoint, fuse, server, union);
         server.Start();
         // Never stat our own mount to see that it is live: see FuseServer.WaitForInit.

@@ -1,5 +1,6 @@
 using Strata.Fuse;
 using Strata.Mount.Caching;
+using Strata.Mount.Passthrough;
 using Strata.Posix;
 using Strata.Union;
 
@@ -18,11 +19,28 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     private readonly UnionFileSystem _union;
     private readonly ulong _cacheSeconds;
     private readonly MissFilter _misses = new();
+    private FuseChannel? _channel;
+    private BackingFiles? _backing;
 
     public UnionFuseAdapter(UnionFileSystem union, TimeSpan cacheTimeout = default)
     {
         _union = union;
         _cacheSeconds = (ulong)Math.Max(0, cacheTimeout.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The session's channel, before the server starts: opens are then answered with passthrough backing files
+    /// where the kernel grants FUSE_PASSTHROUGH.
+    /// </summary>
+    public void Connect(FuseChannel channel) => _channel = channel;
+
+    /// <summary>True once INIT granted passthrough: regular files' data never reaches the server.</summary>
+    public bool PassesThrough => _backing is not null;
+
+    public override void Init(FuseConnectionInfo info)
+    {
+        if (_channel is not null && info.Flags.HasFlag(FuseInitFlags.Passthrough))
+            _backing = new BackingFiles(_channel, _union);
     }
 
     /// <summary>How long the kernel may keep names and attributes, while the layers are watched.</summary>
@@ -127,15 +145,42 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     public override int Open(in FuseRequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
     {
         int r = _union.Open(CallerOf(ctx), nodeId, flags, out ulong handle);
+        if (r < 0) return r;
         open.Fh = handle;
-        return Math.Min(r, 0);
+        return SetUpData(nodeId, ref open);
     }
 
     public override int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
     {
         int r = _union.Create(CallerOf(ctx), parent, name, flags, mode, out ulong node, out StatX st, out ulong handle);
+        if (r < 0) return r;
         open.Fh = handle;
+        r = SetUpData(node, ref open);
+        if (r < 0)
+        {
+            _union.Forget(node, 1);
+            return r;
+        }
         return Entry(r, node, st, ref entry);
+    }
+
+    // How the opened file's data goes: through the layer file itself (passthrough), or through the server with
+    // the page cache kept across opens while the watcher keeps it correct. (KEEP_CACHE with PASSTHROUGH fails
+    // the open.)
+    private int SetUpData(ulong node, ref FuseOpenOut open)
+    {
+        if (_backing is not null)
+        {
+            int r = _backing.Attach(node, ref open);
+            if (r < 0)
+            {
+                _union.Release(open.Fh);
+                return r;
+            }
+        }
+        if ((open.OpenFlags & FuseOpenFlags.Passthrough) == 0 && ValidSeconds > 0)
+            open.OpenFlags |= FuseOpenFlags.KeepCache;
+        return 0;
     }
 
     public override int Read(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, Span<byte> buffer, out int bytesRead)
@@ -154,7 +199,12 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int Flush(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.Flush(fh);
 
-    public override int Release(in FuseRequestContext ctx, ulong nodeId, ulong fh, int flags) => _union.Release(fh);
+    public override int Release(in FuseRequestContext ctx, ulong nodeId, ulong fh, int flags)
+    {
+        int r = _union.Release(fh);
+        _backing?.Detach(nodeId);
+        return r;
+    }
 
     public override int Fsync(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => _union.Fsync(fh, dataOnly);
 
@@ -162,6 +212,10 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     {
         int r = _union.OpenDir(CallerOf(ctx), nodeId, out ulong handle);
         open.Fh = handle;
+        // The kernel may keep the listing in its cache of the dir (and serve opens from it) while the layers are
+        // watched: the watcher drops it when a layer dir changes, the kernel itself when the mount changes it.
+        if (ValidSeconds > 0)
+            open.OpenFlags = FuseOpenFlags.CacheDir | FuseOpenFlags.KeepCache;
         return Math.Min(r, 0);
     }
 
@@ -174,6 +228,30 @@ public sealed class UnionFuseAdapter : FuseFileSystem
         {
             if (!writer.TryAdd(listing.NameAt(i), listing.InodeAt(i), listing.TypeAt(i), i + 1))
                 break;
+        }
+        return 0;
+    }
+
+    public override int ReadDirPlus(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirentWriter writer)
+    {
+        int r = _union.ReadDir(fh, offset, out MergedDirectory listing);
+        if (r < 0) return r;
+        bool cached = ValidSeconds > 0;
+        for (int i = (int)offset; i < listing.Count; i++)
+        {
+            ReadOnlySpan<byte> name = listing.NameAt(i);
+            if (!writer.FitsPlus(name.Length))
+                break;
+            var entry = default(FuseEntryOut);
+            // Each entry with a node id counts as a lookup, so only when the kernel may keep it; never for "." and
+            // "..", which the kernel does not take as lookups. A name gone since the listing goes without attributes.
+            if (!cached || DirectoryEnumerator.IsDotOrDotDot(name)
+                || Entry(_union.Lookup(nodeId, name, out ulong node, out StatX st), node, st, ref entry) < 0)
+            {
+                entry = default;
+                entry.Attr.Ino = listing.InodeAt(i);
+            }
+            writer.TryAddPlus(entry, name, listing.TypeAt(i), i + 1);
         }
         return 0;
     }

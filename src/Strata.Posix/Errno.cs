@@ -38,6 +38,7 @@ public static class Errno
     public const int EOPNOTSUPP = 95;
     public const int ENOTCONN = 107;
     public const int ETIMEDOUT = 110;
+    public const int ESTALE = 116;
 
     /// <summary>The errno of the last failed libc call on this thread (needs SetLastError = true on the import).</summary>
     public static int Last => System.Runtime.InteropServices.Marshal.GetLastPInvokeError();

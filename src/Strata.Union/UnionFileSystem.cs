@@ -244,6 +244,57 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
+    /// <summary>
+    /// An fd of the node's top-most file for a front end that hands the layer file itself to the kernel (FUSE
+    /// passthrough): read-write where the union writes (the upper layer), read-only in a lower one, where it must
+    /// never be written. <paramref name="layer"/> says which; the caller closes the fd.
+    /// </summary>
+    public int OpenLayerFile(ulong node, out int fd, out int layer)
+    {
+        fd = -1;
+        layer = -1;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            if (rc < 0)
+                return rc;
+            if (n.Type != FileType.S_IFREG)
+                return -Errno.EINVAL;
+            layer = n.TopLayer;
+            int access = _engine.Layers.IsUpper(layer) ? OpenFlags.O_RDWR : OpenFlags.O_RDONLY;
+            rc = FileOpener.OpenTop(n, access, out ulong handle);
+            // A file that cannot be opened for writing (immutable, append-only) still serves reads.
+            if (rc < 0 && access == OpenFlags.O_RDWR)
+                rc = FileOpener.OpenTop(n, OpenFlags.O_RDONLY, out handle);
+            fd = (int)handle;
+            return rc;
+        }
+    }
+
+    /// <summary>The layer of the node's top-most instance (0 is the upper when there is one), or a negative errno.</summary>
+    public int TopLayerOf(ulong node)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetNode(node, out Node n);
+            return rc < 0 ? rc : n.TopLayer;
+        }
+    }
+
+    /// <summary>
+    /// From the next lookup on, the node's name leads to a new node; this one keeps serving whoever holds it until
+    /// forgotten. For a front end that set something up for the node's old top file (a passthrough backing
+    /// file) that must not serve the new one.
+    /// </summary>
+    public void DetachName(ulong node)
+    {
+        lock (_engine.Gate)
+        {
+            if (_engine.GetNode(node, out Node n) == 0)
+                _engine.Nodes.Detach(n);
+        }
+    }
+
     public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PRead((int)handle, buffer, offset);
 
     public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWrite((int)handle, data, offset);
@@ -265,10 +316,9 @@ public sealed class UnionFileSystem : IDisposable
             int rc = _engine.GetDirectory(node, out Node dir);
             if (rc < 0)
                 return rc;
-            rc = BuildListing(dir, out MergedDirectory listing);
-            if (rc < 0)
-                return rc;
-            handle = _dirHandles.Add(dir, listing);
+            // The listing is built by the first read: a kernel that serves this open from its own cache of the
+            // dir never asks for one.
+            handle = _dirHandles.Add(dir);
             return 0;
         }
     }
@@ -281,9 +331,9 @@ public sealed class UnionFileSystem : IDisposable
             DirectoryHandle? open = _dirHandles.Get(handle);
             if (open is null)
                 return -Errno.EBADF;
-            if (offset == 0)
+            if (offset == 0 || open.Listing is null)
             {
-                // rewinddir: a fresh listing, so that changes since opendir show up.
+                // The first read, or rewinddir: a fresh listing, so that changes since the last one show up.
                 if (open.Node.Dropped)
                     return -Errno.ENOENT;
                 int rc = BuildListing(open.Node, out MergedDirectory rebuilt);

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Strata.Cli.Tests.Support;
 using Strata.Posix;
 
@@ -24,15 +22,6 @@ public sealed class CachingTests
         return dir;
     }
 
-    private static long RequestsHandled(string mountPoint)
-    {
-        ProcessResult r = StrataCli.Run("stats", mountPoint);
-        Assert.True(r.ExitCode == 0, r.StandardError);
-        Match m = Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
-        Assert.True(m.Success, r.StandardOutput);
-        return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public void RepeatedStatsAreAnsweredByTheKernel() => Bounded.Run(() =>
     {
@@ -41,13 +30,13 @@ public sealed class CachingTests
         Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
         Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
         Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
-        long before = RequestsHandled(dir["overlay"]);
+        long before = StrataCli.RequestsHandled(dir["overlay"]);
         for (int i = 0; i < 200; i++)
         {
             Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
             Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
         }
-        long after = RequestsHandled(dir["overlay"]);
+        long after = StrataCli.RequestsHandled(dir["overlay"]);
         // 400 stats; without caching each is at least a LOOKUP. The stats command itself costs none.
         Assert.True(after - before < 20, $"{after - before} requests for 400 stats of cached names");
     });
@@ -114,5 +103,36 @@ public sealed class CachingTests
         Assert.True(File.Exists(dir["overlay/d/low"]));
         File.WriteAllBytes(dir["l1/d/.wh.low"], []);
         Assert.True(Bounded.Eventually(() => !File.Exists(dir["overlay/d/low"])), "a .wh. whiteout in l1 did not hide l0's file");
+    });
+
+    [Fact]
+    public void AListingTheKernelCachedShowsNamesAddedOrRemovedInALayer() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        static string[] Names(string path) => Directory.GetFileSystemEntries(path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(["high", "low"], Names(dir["overlay/d"]));
+        Assert.Equal(["high", "low"], Names(dir["overlay/d"]));
+        File.WriteAllText(dir["l0/d/added"], "added\n");
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "high", "low"])), "a name added in a lower layer did not show in the listing");
+        File.Delete(dir["l1/d/high"]);
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low"])), "a name removed from a lower layer still shows in the listing");
+        // A dir appearing in the upper layer with an opaque mark changes the whole merge.
+        dir.Make("upper/d");
+        File.WriteAllText(dir["upper/d/top"], "top\n");
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low", "top"])), "a dir added in the upper layer did not join the merge");
+    });
+
+    [Fact]
+    public void LongListingsCarryTheAttributesOfEveryEntry() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        for (int i = 0; i < 300; i++)
+            File.WriteAllText(dir[$"l0/d/f{i}"], new string('x', i));
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        // Enumerating with attributes is what READDIRPLUS answers; every size must be the layer file's.
+        foreach (FileInfo f in new DirectoryInfo(dir["overlay/d"]).EnumerateFiles("f*"))
+            Assert.Equal(int.Parse(f.Name[1..], System.Globalization.CultureInfo.InvariantCulture), f.Length);
+        Assert.Equal(302, Directory.GetFileSystemEntries(dir["overlay/d"]).Length);
     });
 }

@@ -2,16 +2,16 @@ using Strata.Union.Nodes;
 
 namespace Strata.Union.Handles;
 
-/// <summary>Open directory handles: the node and the listing fixed for the handle until it is rewound.</summary>
+/// <summary>Open directory handles: the node, and the listing fixed for the handle from its first read until it is rewound.</summary>
 internal sealed class DirectoryHandles
 {
     private readonly Dictionary<ulong, DirectoryHandle> _open = [];
     private ulong _next = 1;
 
-    public ulong Add(Node node, MergedDirectory listing)
+    public ulong Add(Node node)
     {
         ulong id = _next++;
-        _open.Add(id, new DirectoryHandle(node, listing));
+        _open.Add(id, new DirectoryHandle(node));
         return id;
     }
 
@@ -20,9 +20,10 @@ internal sealed class DirectoryHandles
     public bool Remove(ulong id) => _open.Remove(id);
 }
 
-internal sealed class DirectoryHandle(Node node, MergedDirectory listing)
+internal sealed class DirectoryHandle(Node node)
 {
     public Node Node { get; } = node;
 
-    public MergedDirectory Listing { get; set; } = listing;
+    /// <summary>Null until the first read.</summary>
+    public MergedDirectory? Listing { get; set; }
 }

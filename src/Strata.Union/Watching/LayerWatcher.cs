@@ -114,7 +114,7 @@ internal sealed class LayerWatcher : IDisposable
     // The dir itself changed (its attributes, or xattrs: an opaque mark, say) or went away: its merge may differ.
     private void SelfChanged(Node dir)
     {
-        _batch.NodeChanged(dir.Id, data: false);
+        _batch.NodeChanged(dir.Id, data: true);
         if (dir.Parent is not null && dir.Attached)
             _batch.DirectoryChanged(dir.Parent.Id, dir.Name);
     }
@@ -132,6 +132,9 @@ internal sealed class LayerWatcher : IDisposable
             else
                 _batch.EntryChanged(dir.Id, name);
         }
+        // A name came or went: the dir's listing (which the kernel may cache as the dir's data) and times changed.
+        if ((mask & Fanotify.EntryEvents) != 0)
+            _batch.NodeChanged(dir.Id, data: true);
         if (!_engine.Layers.IsUpper(layer) && OverlayFormat.IsOciMarkerName(name))
         {
             // OCI markers in a lower layer: ".wh..wh..opq" changes the dir's own merge, ".wh.NAME" hides NAME.
@@ -140,16 +143,21 @@ internal sealed class LayerWatcher : IDisposable
             else
                 HiddenNameChanged(dir, name[OverlayFormat.OciWhiteoutPrefix.Length..]);
         }
+        // A dir's data is its listing, which changes with its merge.
         if (child is not null)
-            _batch.NodeChanged(child.Id, data: (mask & ContentEvents) != 0);
+            _batch.NodeChanged(child.Id, data: child.IsDirectory || (mask & ContentEvents) != 0);
     }
 
     private void HiddenNameChanged(Node dir, ReadOnlySpan<byte> name)
     {
-        if (_engine.Nodes.Find(dir, name) is { IsDirectory: true })
+        if (_engine.Nodes.Find(dir, name) is { IsDirectory: true } hidden)
+        {
             _batch.DirectoryChanged(dir.Id, name);
+            _batch.NodeChanged(hidden.Id, data: true);
+        }
         else
             _batch.EntryChanged(dir.Id, name);
+        _batch.NodeChanged(dir.Id, data: true);
     }
 
     // The queue overflowed (only without privilege): any cached name or attribute may be stale.

@@ -14,6 +14,16 @@ public static class StrataCli
     public static ProcessResult Run(IEnumerable<string> args, TimeSpan? timeout = null, string? workingDirectory = null) =>
         ProcessRunner.Run(DotnetPath, new[] { DllPath }.Concat(args), timeout, workingDirectory: workingDirectory);
 
+    /// <summary>The "requests handled" counter of a mount's server, as "strata stats" shows it.</summary>
+    public static long RequestsHandled(string mountPoint)
+    {
+        ProcessResult r = Run("stats", mountPoint);
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        var m = System.Text.RegularExpressions.Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
+        Assert.True(m.Success, r.StandardOutput);
+        return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A shell script that runs this strata, for PATH lookups (mount -t fuse.strata finds "strata" on PATH).</summary>
     public static string WriteWrapperScript(string dir)
     {

@@ -1,0 +1,93 @@
+using Strata.Fuse;
+using Strata.Posix;
+using Strata.Union;
+
+namespace Strata.Mount.Passthrough;
+
+/// <summary>
+/// FUSE passthrough for the mount's regular files: each open is answered with a backing file, the layer file
+/// itself, so that reads, writes and mmap go from the kernel straight to it and never reach the server. The
+/// kernel allows one backing file per inode at a time (a second, different one fails the open), so a node's
+/// backing file is registered at its first open and shared by every open until the last is released.
+/// A node whose top file moved to the upper layer since (copied up by a write open while read-only opens of
+/// the lower file were still running, or by a chmod) cannot get the upper file as its backing: that open is
+/// answered ESTALE after the node's name is detached, and the kernel, which retries an open that fails so once
+/// with a fresh lookup, then opens a new node whose backing file is the upper one. Opens made before keep
+/// reading the lower file (as they would on kernel overlayfs before 4.19).
+/// </summary>
+internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
+{
+    private readonly Dictionary<ulong, Backing> _byNode = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Backing files registered so far (for the stats and the tests).</summary>
+    public long Registered { get; private set; }
+
+    /// <summary>
+    /// Sets up an open of the node (already opened by the engine) for passthrough: 0, with the reply's flags
+    /// and backing id set, or falls back to a plain open where the kernel refuses the backing file; -ESTALE
+    /// when the kernel must look the name up again first.
+    /// </summary>
+    public int Attach(ulong node, ref FuseOpenOut open)
+    {
+        lock (_lock)
+        {
+            if (_byNode.TryGetValue(node, out Backing? backing))
+            {
+                if (backing.Layer != union.TopLayerOf(node))
+                {
+                    union.DetachName(node);
+                    return -Errno.ESTALE;
+                }
+            }
+            else
+            {
+                backing = Register(node);
+                _byNode.Add(node, backing);
+            }
+            backing.Opens++;
+            if (backing.Id >= 0)
+            {
+                open.OpenFlags |= FuseOpenFlags.Passthrough;
+                open.BackingId = backing.Id;
+            }
+            return 0;
+        }
+    }
+
+    /// <summary>One open of the node was released; the last one gives its backing file back.</summary>
+    public void Detach(ulong node)
+    {
+        lock (_lock)
+        {
+            if (!_byNode.TryGetValue(node, out Backing? backing) || --backing.Opens > 0)
+                return;
+            _byNode.Remove(node);
+            if (backing.Id >= 0)
+                channel.CloseBacking(backing.Id);
+        }
+    }
+
+    private Backing Register(ulong node)
+    {
+        int rc = union.OpenLayerFile(node, out int fd, out int layer);
+        if (rc < 0)
+            return new Backing(-1, union.TopLayerOf(node));
+        // The kernel holds the file from here on; the id is what opens name it by.
+        int id = channel.OpenBacking(fd);
+        Posix.Posix.Close(fd);
+        if (id >= 0)
+            Registered++;
+        return new Backing(id, layer);
+    }
+
+    /// <summary>A node's backing file: its id (-1: plain opens, the kernel refused it) and the layer it is from.</summary>
+    private sealed class Backing(int id, int layer)
+    {
+        public int Id { get; } = id;
+
+        public int Layer { get; } = layer;
+
+        public int Opens { get; set; }
+    }
+}
