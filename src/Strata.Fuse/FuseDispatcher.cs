@@ -301,7 +301,9 @@ internal sealed class FuseDispatcher
             | FuseInitFlags.ParallelDirops | FuseInitFlags.MaxPages | FuseInitFlags.CacheSymlinks
             | FuseInitFlags.HandleKillprivV2 | FuseInitFlags.InitExt;
         if (options.ReaddirPlus)
-            wanted |= FuseInitFlags.DoReaddirPlus | FuseInitFlags.ReaddirPlusAuto;
+            wanted |= FuseInitFlags.DoReaddirPlus;
+        if (options.ReaddirPlus && options.ReaddirPlusAuto)
+            wanted |= FuseInitFlags.ReaddirPlusAuto;
         if (options.WritebackCache)
             wanted |= FuseInitFlags.WritebackCache;
         else if (options.Passthrough)

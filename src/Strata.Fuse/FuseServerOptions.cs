@@ -15,11 +15,14 @@ public sealed class FuseServerOptions
     /// <summary>Where debug lines and filesystem exceptions go; exceptions go to stderr when null.</summary>
     public TextWriter? Log { get; init; }
 
-    /// <summary>
-    /// Ask for FUSE_DO_READDIRPLUS with FUSE_READDIRPLUS_AUTO: the kernel then sends READDIRPLUS (entries with
-    /// their attributes) where it expects them to be used, READDIR otherwise.
-    /// </summary>
+    /// <summary>Ask for FUSE_DO_READDIRPLUS: the kernel then sends READDIRPLUS (entries with their attributes) instead of READDIR.</summary>
     public bool ReaddirPlus { get; init; }
+
+    /// <summary>
+    /// With <see cref="ReaddirPlus"/>, ask for FUSE_READDIRPLUS_AUTO too: the kernel then sends READDIRPLUS only
+    /// for the first part of a listing and after lookups in the dir, READDIR otherwise.
+    /// </summary>
+    public bool ReaddirPlusAuto { get; init; }
 
     /// <summary>Ask for FUSE_WRITEBACK_CACHE (the kernel caches writes; excludes passthrough).</summary>
     public bool WritebackCache { get; init; }

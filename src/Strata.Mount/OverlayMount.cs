@@ -66,6 +66,7 @@ public sealed class OverlayMount : IDisposable
             ConnectionId = fuse.ConnectionId,
             RequestTimeout = options.RequestTimeout,
             ReaddirPlus = true,
+            ReaddirPlusAuto = true,
             Passthrough = true,
             Debug = debugLog is not null,
             Log = debugLog,
