@@ -145,6 +145,19 @@ bench_strata_alloc_per_request() {
   $strata stats "$m" | awk -F'[(]' '/allocated on request path/ { split($2, a, " "); print a[1] }'
 }
 
+# "REQUESTS BYTES": the server's counters now.
+bench_strata_alloc_counters() {
+  local strata=$1 m=$2
+  $strata stats "$m" | awk '/requests handled/ { r = $3 } /allocated on request path/ { b = $5 } END { print r, b }'
+}
+
+# Bytes allocated per request since the counters given ("REQUESTS BYTES").
+bench_strata_alloc_since() {
+  local strata=$1 m=$2 before=$3
+  echo "$before $(bench_strata_alloc_counters "$strata" "$m")" |
+    awk '{ n = $3 - $1; printf "%.2f\n", (n > 0 ? ($4 - $2) / n : 0) }'
+}
+
 # fio on one file: MB/s, or IOPS with a fourth argument "iops".
 bench_fio() {
   local file=$1 rw=$2 bs=$3 size_mb=$4 what=${5:-bw} extra=()

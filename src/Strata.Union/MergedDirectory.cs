@@ -1,25 +1,26 @@
 namespace Strata.Union;
 
 /// <summary>
-/// One listing of a union directory ("." and ".." first), fixed for an open dir handle until it is
-/// rewound. Names are packed in one buffer.
+/// One listing of a union directory ("." and ".." first), fixed for an open dir handle until it is rewound.
+/// Names are packed in one buffer. Listings are reused by the engine once their handle is done with them,
+/// so building one costs no allocation once the buffers have grown.
 /// </summary>
 public sealed class MergedDirectory
 {
-    private readonly List<byte> _names = new(1024);
-    private readonly List<(int Start, int Length, byte Type, ulong Inode)> _entries = new(32);
-    private byte[] _packed = [];
+    private (int Start, int Length, byte Type, ulong Inode)[] _entries = new (int, int, byte, ulong)[32];
+    private byte[] _names = new byte[1024];
+    private int _namesUsed;
 
     internal MergedDirectory()
     {
     }
 
-    public int Count => _entries.Count;
+    public int Count { get; private set; }
 
     public ReadOnlySpan<byte> NameAt(int index)
     {
         var e = _entries[index];
-        return _packed.AsSpan(e.Start, e.Length);
+        return _names.AsSpan(e.Start, e.Length);
     }
 
     /// <summary>The DT_* type of the entry.</summary>
@@ -30,10 +31,19 @@ public sealed class MergedDirectory
 
     internal void Add(ReadOnlySpan<byte> name, byte type, ulong inode)
     {
-        _entries.Add((_names.Count, name.Length, type, inode));
-        _names.AddRange(name);
+        if (_namesUsed + name.Length > _names.Length)
+            Array.Resize(ref _names, Math.Max(_names.Length * 2, _namesUsed + name.Length));
+        name.CopyTo(_names.AsSpan(_namesUsed));
+        if (Count == _entries.Length)
+            Array.Resize(ref _entries, _entries.Length * 2);
+        _entries[Count++] = (_namesUsed, name.Length, type, inode);
+        _namesUsed += name.Length;
     }
 
-    /// <summary>Called once all entries are in.</summary>
-    internal void Seal() => _packed = [.. _names];
+    /// <summary>Empties the listing for its next use (the buffers stay).</summary>
+    internal void Reset()
+    {
+        Count = 0;
+        _namesUsed = 0;
+    }
 }

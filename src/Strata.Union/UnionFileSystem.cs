@@ -336,10 +336,16 @@ public sealed class UnionFileSystem : IDisposable
                 // The first read, or rewinddir: a fresh listing, so that changes since the last one show up.
                 if (open.Node.Dropped)
                     return -Errno.ENOENT;
-                int rc = BuildListing(open.Node, out MergedDirectory rebuilt);
+                int rc = BuildListing(open.Node, out MergedDirectory? rebuilt);
                 if (rc < 0)
+                {
+                    if (rebuilt is not null)
+                        _engine.Merge.Return(rebuilt);
                     return rc;
-                open.Listing = rebuilt;
+                }
+                if (open.Listing is not null)
+                    _engine.Merge.Return(open.Listing);
+                open.Listing = rebuilt!;
             }
             listing = open.Listing;
             return 0;
@@ -349,19 +355,30 @@ public sealed class UnionFileSystem : IDisposable
     public int ReleaseDir(ulong handle)
     {
         lock (_engine.Gate)
-            return _dirHandles.Remove(handle) ? 0 : -Errno.EBADF;
+        {
+            DirectoryHandle? open = _dirHandles.Remove(handle);
+            if (open is null)
+                return -Errno.EBADF;
+            if (open.Listing is not null)
+                _engine.Merge.Return(open.Listing);
+            open.Listing = null;
+            return 0;
+        }
     }
 
-    private int BuildListing(Node dir, out MergedDirectory listing)
+    /// <summary>The node's listing; on failure, null or a listing to give back.</summary>
+    private int BuildListing(Node dir, out MergedDirectory? listing)
     {
-        listing = null!;
+        listing = null;
         int rc = Engine.Stat(dir, out StatX self);
         if (rc < 0)
             return rc;
         ulong parentInode = self.Inode;
         if (dir.Parent is not null && Engine.Stat(dir.Parent, out StatX parent) == 0)
             parentInode = parent.Inode;
-        return _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, out listing);
+        rc = _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, out MergedDirectory built);
+        listing = built;
+        return rc;
     }
 
     // ---- filesystem and xattrs ----

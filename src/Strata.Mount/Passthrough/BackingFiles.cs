@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Strata.Fuse;
 using Strata.Posix;
 using Strata.Union;
@@ -20,30 +22,22 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
     private readonly Dictionary<ulong, Backing> _byNode = [];
     private readonly Lock _lock = new();
 
-    /// <summary>Backing files registered so far (for the stats and the tests).</summary>
-    public long Registered { get; private set; }
-
     /// <summary>
     /// Sets up an open of the node (already opened by the engine) for passthrough: 0, with the reply's flags
-    /// and backing id set, or falls back to a plain open where the kernel refuses the backing file; -ESTALE
-    /// when the kernel must look the name up again first.
+    /// and backing id set, or a plain open where the kernel refuses the backing file; -ESTALE when the kernel
+    /// must look the name up again first.
     /// </summary>
     public int Attach(ulong node, ref FuseOpenOut open)
     {
         lock (_lock)
         {
-            if (_byNode.TryGetValue(node, out Backing? backing))
-            {
-                if (backing.Layer != union.TopLayerOf(node))
-                {
-                    union.DetachName(node);
-                    return -Errno.ESTALE;
-                }
-            }
-            else
-            {
+            ref Backing backing = ref CollectionsMarshal.GetValueRefOrAddDefault(_byNode, node, out bool exists);
+            if (!exists)
                 backing = Register(node);
-                _byNode.Add(node, backing);
+            else if (backing.Layer != union.TopLayerOf(node))
+            {
+                union.DetachName(node);
+                return -Errno.ESTALE;
             }
             backing.Opens++;
             if (backing.Id >= 0)
@@ -60,11 +54,12 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
     {
         lock (_lock)
         {
-            if (!_byNode.TryGetValue(node, out Backing? backing) || --backing.Opens > 0)
+            ref Backing backing = ref CollectionsMarshal.GetValueRefOrNullRef(_byNode, node);
+            if (Unsafe.IsNullRef(ref backing) || --backing.Opens > 0)
                 return;
-            _byNode.Remove(node);
             if (backing.Id >= 0)
                 channel.CloseBacking(backing.Id);
+            _byNode.Remove(node);
         }
     }
 
@@ -72,22 +67,18 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
     {
         int rc = union.OpenLayerFile(node, out int fd, out int layer);
         if (rc < 0)
-            return new Backing(-1, union.TopLayerOf(node));
+            return new Backing { Id = -1, Layer = union.TopLayerOf(node) };
         // The kernel holds the file from here on; the id is what opens name it by.
         int id = channel.OpenBacking(fd);
         Posix.Posix.Close(fd);
-        if (id >= 0)
-            Registered++;
-        return new Backing(id, layer);
+        return new Backing { Id = Math.Max(id, -1), Layer = layer };
     }
 
-    /// <summary>A node's backing file: its id (-1: plain opens, the kernel refused it) and the layer it is from.</summary>
-    private sealed class Backing(int id, int layer)
+    /// <summary>A node's backing file: its id (-1: plain opens, the kernel refused it), the layer it is from, and the opens using it.</summary>
+    private struct Backing
     {
-        public int Id { get; } = id;
-
-        public int Layer { get; } = layer;
-
-        public int Opens { get; set; }
+        public int Id;
+        public int Layer;
+        public int Opens;
     }
 }

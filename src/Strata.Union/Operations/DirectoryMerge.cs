@@ -1,4 +1,3 @@
-using System.Text;
 using Strata.Posix;
 using Strata.Union.Format;
 using Strata.Union.Nodes;
@@ -15,78 +14,81 @@ internal sealed class DirectoryMerge(LayerStack layers)
 {
     private const int BufferSize = 32768;
 
+    // Reused from merge to merge (every call is made under the engine's lock).
+    private readonly NameSet _seen = new();
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly Stack<MergedDirectory> _free = new();
+
+    /// <summary>Builds a listing (a reused one); give it back with <see cref="Return"/> once no one reads it.</summary>
     public int Build(ReadOnlySpan<DirInstance> dirs, ulong selfInode, ulong parentInode, out MergedDirectory listing)
     {
-        listing = new MergedDirectory();
+        listing = _free.Count > 0 ? _free.Pop() : new MergedDirectory();
         listing.Add("."u8, FileType.DT_DIR, selfInode);
         listing.Add(".."u8, FileType.DT_DIR, parentInode);
-        int rc = Walk(dirs, listing, stopAtFirst: false);
-        listing.Seal();
-        return rc;
+        return Walk(dirs, listing, out _);
+    }
+
+    public void Return(MergedDirectory listing)
+    {
+        listing.Reset();
+        _free.Push(listing);
     }
 
     /// <summary>0 when the merged view has no entries, -ENOTEMPTY when it has, or another negative errno.</summary>
     public int CheckEmpty(ReadOnlySpan<DirInstance> dirs)
     {
-        var listing = new MergedDirectory();
-        int rc = Walk(dirs, listing, stopAtFirst: true);
-        return rc < 0 ? rc : listing.Count == 0 ? 0 : -Errno.ENOTEMPTY;
+        int rc = Walk(dirs, null, out bool any);
+        return rc < 0 ? rc : any ? -Errno.ENOTEMPTY : 0;
     }
 
-    private int Walk(ReadOnlySpan<DirInstance> dirs, MergedDirectory listing, bool stopAtFirst)
+    // Adds the visible entries to the listing; without one, stops at the first (any).
+    private int Walk(ReadOnlySpan<DirInstance> dirs, MergedDirectory? listing, out bool any)
     {
-        // Latin-1 maps each byte to one char, so it is a lossless key for arbitrary name bytes.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
+        any = false;
+        _seen.Clear();
+        foreach (DirInstance dir in dirs)
         {
-            foreach (DirInstance dir in dirs)
+            bool lower = !layers.IsUpper(dir.Layer);
+            int fd = Sys.OpenAt(dir.Fd, "."u8, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+            if (fd < 0)
+                return fd;
+            try
             {
-                bool lower = !layers.IsUpper(dir.Layer);
-                int fd = Sys.OpenAt(dir.Fd, "."u8, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
-                if (fd < 0)
-                    return fd;
-                try
+                var entries = new DirectoryEnumerator(fd, _buffer);
+                while (entries.MoveNext())
                 {
-                    var entries = new DirectoryEnumerator(fd, buffer);
-                    while (entries.MoveNext())
+                    ReadOnlySpan<byte> name = entries.Name;
+                    if (lower && OverlayFormat.IsOciMarkerName(name))
                     {
-                        ReadOnlySpan<byte> name = entries.Name;
-                        if (lower && OverlayFormat.IsOciMarkerName(name))
-                        {
-                            // ".wh.NAME" hides NAME below; ".wh..wh..opq" was taken into account at lookup.
-                            if (!name.SequenceEqual(OverlayFormat.OciOpaqueMarker))
-                                seen.Add(Encoding.Latin1.GetString(name[OverlayFormat.OciWhiteoutPrefix.Length..]));
-                            continue;
-                        }
-                        if (!seen.Add(Encoding.Latin1.GetString(name)))
-                            continue;
-                        byte type = entries.Type;
-                        if (type is FileType.DT_CHR or FileType.DT_UNKNOWN || (type == FileType.DT_REG && dir.HasXattrWhiteouts))
-                        {
-                            if (Sys.Stat(dir.Fd, name, out StatX st) < 0)
-                                continue;
-                            if (OverlayFormat.IsWhiteout(dir.Fd, name, st, dir.HasXattrWhiteouts))
-                                continue;
-                            type = FileType.ToDirentType(st.Mode);
-                        }
-                        listing.Add(name, type, entries.Inode);
-                        if (stopAtFirst)
-                            return 0;
+                        // ".wh.NAME" hides NAME below; ".wh..wh..opq" was taken into account at lookup.
+                        if (!name.SequenceEqual(OverlayFormat.OciOpaqueMarker))
+                            _seen.Add(name[OverlayFormat.OciWhiteoutPrefix.Length..]);
+                        continue;
                     }
-                    if (entries.Error < 0)
-                        return entries.Error;
+                    if (!_seen.Add(name))
+                        continue;
+                    byte type = entries.Type;
+                    if (type is FileType.DT_CHR or FileType.DT_UNKNOWN || (type == FileType.DT_REG && dir.HasXattrWhiteouts))
+                    {
+                        if (Sys.Stat(dir.Fd, name, out StatX st) < 0)
+                            continue;
+                        if (OverlayFormat.IsWhiteout(dir.Fd, name, st, dir.HasXattrWhiteouts))
+                            continue;
+                        type = FileType.ToDirentType(st.Mode);
+                    }
+                    any = true;
+                    if (listing is null)
+                        return 0;
+                    listing.Add(name, type, entries.Inode);
                 }
-                finally
-                {
-                    Sys.Close(fd);
-                }
+                if (entries.Error < 0)
+                    return entries.Error;
             }
-            return 0;
+            finally
+            {
+                Sys.Close(fd);
+            }
         }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return 0;
     }
 }
