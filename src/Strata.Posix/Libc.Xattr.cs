@@ -31,6 +31,12 @@ public static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "listxattr", SetLastError = true)]
     public static partial nint listxattr(byte* path, byte* list, nuint size);
 
+    [LibraryImport(C, EntryPoint = "lgetxattr", SetLastError = true)]
+    public static partial nint lgetxattr(byte* path, byte* name, byte* value, nuint size);
+
+    [LibraryImport(C, EntryPoint = "llistxattr", SetLastError = true)]
+    public static partial nint llistxattr(byte* path, byte* list, nuint size);
+
     [LibraryImport(C, EntryPoint = "removexattr", SetLastError = true)]
     public static partial int removexattr(byte* path, byte* name);
 }

@@ -72,4 +72,47 @@ public static unsafe partial class Posix
             fixed (byte* pp = path) return Errno.Check(Libc.removexattr(pp, pn));
         }
     }
+
+    /// <summary>
+    /// "/proc/self/fd/DIRFD/NAME" + NUL into dest: one entry of an open dir, reached in one call without an fd of
+    /// its own and without resolving anything from "/" (the magic link is the dir itself; NAME is one component,
+    /// and the l* calls do not follow it). False when the name cannot be one component.
+    /// </summary>
+    private static bool EntryPath(int dirFd, ReadOnlySpan<byte> name, Span<byte> dest, out int length)
+    {
+        length = 0;
+        if (name.IsEmpty || name.IndexOf((byte)'/') >= 0 || name.IndexOf((byte)0) >= 0 || name.Length > NameMax)
+            return false;
+        ProcFdPath(dirFd, dest);
+        int at = dest.IndexOf((byte)0);
+        dest[at++] = (byte)'/';
+        name.CopyTo(dest[at..]);
+        length = at + name.Length;
+        dest[length] = 0;
+        return true;
+    }
+
+    /// <summary>One xattr of a dir entry (a symlink's own, not its target's), as <see cref="GetXattr"/>, in one syscall.</summary>
+    public static int GetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, Span<byte> value)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        Span<byte> path = stackalloc byte[32 + NameMax + 2];
+        if (!EntryPath(dirFd, name, path, out _)) return -Errno.EINVAL;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pp = path)
+        fixed (byte* pn = n)
+        fixed (byte* pv = value)
+            return (int)Errno.Check((long)Libc.lgetxattr(pp, pn, pv, (nuint)value.Length));
+    }
+
+    /// <summary>The xattr names of a dir entry, as <see cref="ListXattr"/>, in one syscall.</summary>
+    public static int ListXattrAt(int dirFd, ReadOnlySpan<byte> name, Span<byte> list)
+    {
+        Span<byte> path = stackalloc byte[32 + NameMax + 2];
+        if (!EntryPath(dirFd, name, path, out _)) return -Errno.EINVAL;
+        fixed (byte* pp = path)
+        fixed (byte* pl = list)
+            return (int)Errno.Check((long)Libc.llistxattr(pp, pl, (nuint)list.Length));
+    }
 }

@@ -13,6 +13,13 @@ internal sealed class XattrAccess(Engine engine)
     {
         if (OverlayFormat.IsPrivateXattr(name))
             return -Errno.ENODATA;
+        // The common case (ls -l asks for every entry's, the kernel for security.capability at each chown) in one
+        // syscall: no fd for the entry.
+        if (!node.IsDirectory)
+        {
+            int parentFd = node.ParentFd;
+            return parentFd < 0 ? -Errno.ENOENT : Sys.GetXattrAt(parentFd, node.Name, name, value);
+        }
         int fd = OpenTop(node, out bool owned);
         if (fd < 0)
             return fd;
@@ -24,30 +31,27 @@ internal sealed class XattrAccess(Engine engine)
 
     public static int List(Node node, Span<byte> list)
     {
-        int fd = OpenTop(node, out bool owned);
-        if (fd < 0)
-            return fd;
+        int size = ListRaw(node, Span<byte>.Empty);
+        if (size <= 0)
+            return size;
+        byte[] raw = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            int size = Sys.ListXattr(fd, Span<byte>.Empty);
-            if (size <= 0)
-                return size;
-            byte[] raw = ArrayPool<byte>.Shared.Rent(size);
-            try
-            {
-                size = Sys.ListXattr(fd, raw);
-                return size < 0 ? size : Filter(raw.AsSpan(0, size), list);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(raw);
-            }
+            size = ListRaw(node, raw);
+            return size < 0 ? size : Filter(raw.AsSpan(0, size), list);
         }
         finally
         {
-            if (owned)
-                Sys.Close(fd);
+            ArrayPool<byte>.Shared.Return(raw);
         }
+    }
+
+    private static int ListRaw(Node node, Span<byte> raw)
+    {
+        if (node.IsDirectory)
+            return node.Dirs.Length > 0 ? Sys.ListXattr(node.Dirs[0].Fd, raw) : -Errno.ENOENT;
+        int parentFd = node.ParentFd;
+        return parentFd < 0 ? -Errno.ENOENT : Sys.ListXattrAt(parentFd, node.Name, raw);
     }
 
     // Copies the names outside trusted.overlay.* into list (or only counts, for an empty list).
