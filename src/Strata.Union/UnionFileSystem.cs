@@ -1,5 +1,6 @@
 using Strata.Posix;
 using Strata.Union.Handles;
+using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
 using Strata.Union.Watching;
@@ -134,7 +135,7 @@ public sealed class UnionFileSystem : IDisposable
             int rc = _engine.GetDirectory(parent, out Node dir);
             if (rc < 0)
                 return rc;
-            rc = _creator.Make(caller, dir, name, ObjectKind.File, mode, 0, [], null);
+            rc = _creator.CreateFile(caller, dir, name, mode, flags, out int fd, out attr);
             if (rc == -Errno.EEXIST && (flags & OpenFlags.O_EXCL) == 0)
             {
                 // O_CREAT without O_EXCL on an existing file is a plain open.
@@ -148,14 +149,11 @@ public sealed class UnionFileSystem : IDisposable
             }
             if (rc < 0)
                 return rc;
-            rc = _engine.LookupAndInstall(dir, name, out node, out attr);
-            if (rc < 0)
-                return rc;
-            // The file is new and upper: open it without O_TRUNC/O_CREAT, as the caller asked otherwise.
-            rc = FileOpener.OpenTop(_engine.Nodes.Get(node)!, flags & ~OpenFlags.O_TRUNC, out handle);
-            if (rc < 0)
-                _engine.Nodes.Forget(node, 1);
-            return rc;
+            // What the name now is, known without looking it up again: a regular file in the upper dir.
+            var created = new Resolution { Found = true, Type = FileType.S_IFREG, TopLayer = 0, Stat = attr };
+            node = _engine.Nodes.Install(dir, name, ref created).Id;
+            handle = (ulong)fd;
+            return 0;
         }
     }
 

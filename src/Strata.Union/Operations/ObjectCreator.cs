@@ -63,6 +63,54 @@ internal sealed class ObjectCreator(Engine engine)
         }
     }
 
+    /// <summary>
+    /// create(2) of a new regular file: made and opened in one call (with the caller's flags) so that its fd is
+    /// the open file's handle, and its attributes read from that fd. Over an upper whiteout it is made in the
+    /// work dir and renamed into place, the fd staying valid. -EEXIST when the name exists.
+    /// </summary>
+    public int CreateFile(in Caller caller, Node parent, ReadOnlySpan<byte> name, uint mode, int flags, out int fd, out StatX st)
+    {
+        fd = -1;
+        st = default;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.Resolver.Resolve(parent, name, out Resolution existing);
+        if (rc < 0)
+            return rc;
+        using (existing)
+        {
+            if (existing.Found)
+                return -Errno.EEXIST;
+            rc = engine.CopyUp.EnsureDir(parent);
+            if (rc < 0)
+                return rc;
+            int upper = parent.Dirs[0].Fd;
+            Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
+            ReadOnlySpan<byte> temp = existing.UpperWhiteout ? engine.Work.NextTempName(buffer) : default;
+            int dirFd = existing.UpperWhiteout ? engine.Work.Fd : upper;
+            ReadOnlySpan<byte> at = existing.UpperWhiteout ? temp : name;
+            int openFlags = (flags & ~(OpenFlags.O_TRUNC | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW;
+            fd = Sys.OpenAt(dirFd, at, openFlags, mode & FileType.PermissionBits);
+            if (fd < 0)
+                return fd;
+            rc = engine.NeedsChown(caller) ? Sys.FChown(fd, caller.Uid, caller.Gid) : 0;
+            // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
+            if (rc >= 0)
+                rc = Sys.FChmod(fd, mode & FileType.PermissionBits);
+            if (rc >= 0 && existing.UpperWhiteout)
+                rc = Sys.RenameAt(dirFd, temp, upper, name);
+            if (rc >= 0)
+                rc = Sys.FStat(fd, out st);
+            if (rc < 0)
+            {
+                Sys.Close(fd);
+                fd = -1;
+                Sys.UnlinkAt(dirFd, at, false);
+            }
+            return rc;
+        }
+    }
+
     private int Build(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
         ReadOnlySpan<byte> target, Node? linkSource, bool opaque)
     {
