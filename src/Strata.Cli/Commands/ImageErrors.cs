@@ -13,22 +13,19 @@ internal static class ImageErrors
         }
         catch (ImageException e)
         {
-            throw new CliException(OneLine(e.Message));
+            throw new CliException(e.Message);
         }
         catch (IOException e)
         {
-            throw new CliException(OneLine(e.Message));
+            throw new CliException(e.Message);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new CliException(OneLine(e.Message));
+            throw new CliException(e.Message);
         }
         catch (TaskCanceledException e)
         {
             throw new CliException($"timed out: {e.Message}");
         }
     }
-
-    /// <summary>Names from a hostile tar or registry may hold newlines and control characters: they are shown escaped.</summary>
-    private static string OneLine(string message) => Strata.Image.Unpack.LayerPath.Printable(message);
 }

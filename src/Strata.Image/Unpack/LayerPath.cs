@@ -1,4 +1,5 @@
 using System.Text;
+using Strata.Posix;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Image.Unpack;
@@ -42,22 +43,11 @@ public static class LayerPath
     private static void CheckText(string text, string entryName, string what)
     {
         if (text.Contains('\0', StringComparison.Ordinal))
-            throw new HostileLayerException($"layer entry '{Printable(entryName)}': NUL byte in the {what}");
+            throw new HostileLayerException($"layer entry '{Printable.Of(entryName)}': NUL byte in the {what}");
         if (text.Contains('\uFFFD', StringComparison.Ordinal))
-            throw new HostileLayerException($"layer entry '{Printable(entryName)}': the {what} is not valid UTF-8");
+            throw new HostileLayerException($"layer entry '{Printable.Of(entryName)}': the {what} is not valid UTF-8");
         int length = Encoding.UTF8.GetByteCount(text);
         if (length >= Sys.PathMax)
-            throw new HostileLayerException($"layer entry '{Printable(entryName)[..Math.Min(entryName.Length, 80)]}...': a {what} of {length} bytes is longer than PATH_MAX ({Sys.PathMax})");
-    }
-
-    /// <summary>A name as it can go into a one-line message: control characters (NUL, newlines) escaped.</summary>
-    public static string Printable(string name)
-    {
-        if (!name.AsSpan().ContainsAnyInRange('\0', '\x1f'))
-            return name;
-        var sb = new StringBuilder(name.Length + 8);
-        foreach (char c in name)
-            sb.Append(c < ' ' ? $"\\x{(int)c:x2}" : c.ToString());
-        return sb.ToString();
+            throw new HostileLayerException($"layer entry '{Printable.Of(entryName)[..Math.Min(entryName.Length, 80)]}...': a {what} of {length} bytes is longer than PATH_MAX ({Sys.PathMax})");
     }
 }
