@@ -71,6 +71,11 @@ public sealed class LayerUnpacker : IDisposable
             // System.Formats.Tar reports impossible header values in these forms too.
             throw new ImageException($"layer tar is corrupt: {e.Message}", e);
         }
+        catch (NotSupportedException e)
+        {
+            // GNU sparse files, multi-volume and tape entries, which System.Formats.Tar cannot read.
+            throw new ImageException($"layer tar has an entry this unpacker cannot read: {e.Message}", e);
+        }
         catch (ZstdSharp.ZstdException e)
         {
             throw new ImageException($"the layer's zstd stream is corrupt: {e.Message}", e);
