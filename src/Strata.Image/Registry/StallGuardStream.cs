@@ -5,7 +5,7 @@ namespace Strata.Image.Registry;
 /// or that fails on the network (reset, cut short), ends with <see cref="BodyReadException"/>, which the
 /// client tells apart from an error of whoever consumes the bytes (a full disk is not retried).
 /// </summary>
-internal sealed class StallGuardStream : Stream
+internal sealed class StallGuardStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly TimeSpan _stall;
@@ -17,6 +17,8 @@ internal sealed class StallGuardStream : Stream
     }
 
     public long BytesRead { get; private set; }
+
+    protected override long BytesSoFar => BytesRead;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -41,31 +43,13 @@ internal sealed class StallGuardStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
+    public override int Read(Span<byte> buffer)
     {
-        get => BytesRead;
-        set => throw new NotSupportedException();
+        byte[] rented = new byte[buffer.Length];
+        int n = ReadAsync(rented.AsMemory()).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, n).CopyTo(buffer);
+        return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -13,7 +13,7 @@ namespace Strata.Image.Unpack;
 /// A header whose checksum or size field does not parse is refused here: System.Formats.Tar does not check
 /// checksums, and a guard that lost the framing could not bound what follows.
 /// </summary>
-public sealed class TarStreamGuard : Stream
+public sealed class TarStreamGuard : ReadOnlyStream
 {
     private const int Block = 512;
 
@@ -58,7 +58,7 @@ public sealed class TarStreamGuard : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesSoFar => _offset;
 
     public override int Read(Span<byte> buffer)
     {
@@ -257,28 +257,4 @@ public sealed class TarStreamGuard : Stream
         }
         return i == field.Length || field[i] is (byte)' ' or 0;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _offset;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
