@@ -75,7 +75,8 @@ internal static class Daemon
     /// <summary>In the child, when mounting failed: the parent prints the message and exits with the code.</summary>
     public static void ReportError(int exitCode, string message)
     {
-        Console.Out.WriteLine($"{ErrorPrefix}{exitCode} {message}");
+        // One line is the protocol: a newline in the message (a path from the options) must not end it early.
+        Console.Out.WriteLine($"{ErrorPrefix}{exitCode} {Printable.Of(message)}");
         Console.Out.Flush();
     }
 }

@@ -5,10 +5,14 @@ namespace Strata.Cli.Tests;
 /// <summary>Bad input: one clear line on stderr, a non-zero exit, nothing mounted and nothing written.</summary>
 public sealed class MountErrorTests
 {
-    private static void AssertRefused(TempDir dir, string options, string expectedInMessage, string mountPoint = "overlay")
+    internal static void AssertRefused(TempDir dir, string options, string expectedInMessage, string mountPoint = "overlay") =>
+        AssertRefused(dir, () => StrataCli.Run(["mount", "-o", options, mountPoint], workingDirectory: dir.Path), expectedInMessage, mountPoint);
+
+    /// <summary>Runs the refused command (as <paramref name="run"/> does it) and checks the one-line error, that nothing got mounted and nothing written.</summary>
+    internal static void AssertRefused(TempDir dir, Func<ProcessResult> run, string expectedInMessage, string mountPoint = "overlay")
     {
         var before = TreeSnapshot.Take(dir.Path);
-        ProcessResult r = StrataCli.Run(["mount", "-o", options, mountPoint], workingDirectory: dir.Path);
+        ProcessResult r = run();
         try
         {
             Assert.NotEqual(0, r.ExitCode);
@@ -25,7 +29,7 @@ public sealed class MountErrorTests
         }
     }
 
-    private static TempDir Layout()
+    internal static TempDir Layout()
     {
         var dir = new TempDir();
         foreach (string d in new[] { "l0", "l1", "upper", "work", "overlay" }) dir.Make(d);

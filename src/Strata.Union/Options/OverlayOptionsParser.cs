@@ -63,9 +63,12 @@ public static class OverlayOptionsParser
 
         foreach (string optionString in optionStrings)
         {
+            CheckText(optionString);
             foreach (string option in SplitUnescaped(optionString, ','))
             {
                 if (option.Length == 0) continue;
+                if ((option.Length - option.TrimEnd('\\').Length) % 2 == 1)
+                    throw Invalid($"option '{option}' ends with an escape ('\\') that escapes nothing");
                 int eq = option.IndexOf('=', StringComparison.Ordinal);
                 string key = eq < 0 ? option : option[..eq];
                 string? value = eq < 0 ? null : option[(eq + 1)..];
@@ -101,7 +104,7 @@ public static class OverlayOptionsParser
                         debug = true;
                         break;
                     case "fsname":
-                        fsName = RequireValue(key, value);
+                        fsName = string.IsNullOrEmpty(value) ? throw Invalid("'fsname=' needs a name") : value;
                         break;
                     case "request_timeout":
                         requestTimeout = ParseTimeout(value);
@@ -150,7 +153,26 @@ public static class OverlayOptionsParser
     private static string RequireValue(string key, string? value) =>
         string.IsNullOrEmpty(value) ? throw Invalid($"'{key}=' needs a directory") : value;
 
-    private static string Resolve(string path, string baseDir) => Path.GetFullPath(path, baseDir);
+    private static string Resolve(string path, string baseDir)
+    {
+        string full = Path.GetFullPath(path, baseDir);
+        int length = Encoding.UTF8.GetByteCount(full);
+        if (length >= Posix.Posix.PathMax)
+            throw Invalid($"a layer path of {length} bytes ('{full[..60]}...') is longer than PATH_MAX ({Posix.Posix.PathMax})");
+        return full;
+    }
+
+    /// <summary>
+    /// No NUL (it would cut the path short in every syscall) and only valid UTF-8: .NET turns other bytes into
+    /// U+FFFD, and a path spelled with that would name another file than the one meant.
+    /// </summary>
+    private static void CheckText(string options)
+    {
+        if (options.Contains('\0', StringComparison.Ordinal))
+            throw Invalid($"the options '{Printable.Of(options)}' hold a NUL byte");
+        if (options.Contains('\uFFFD', StringComparison.Ordinal))
+            throw Invalid($"the options '{options}' are not valid UTF-8 (give paths in UTF-8)");
+    }
 
     private static OverlayConfigException Invalid(string message) => new(Errno.EINVAL, message);
 

@@ -74,10 +74,29 @@ public sealed class OverlayOptionsParserTests
     [InlineData("lowerdir=", "needs at least one")]
     [InlineData("lowerdir=/l,lowerdir+=/m", "cannot be mixed")]
     [InlineData("lowerdir=/l,upperdir=", "needs a directory")]
+    [InlineData("lowerdir=/l\0x", "NUL byte")]
+    [InlineData("lowerdir=/l\0", "NUL byte")]
+    [InlineData("lowerdir=/l\uFFFD", "not valid UTF-8")]
+    [InlineData("lowerdir=/l\\", "escapes nothing")]
+    [InlineData("lowerdir=/l,fsname=", "'fsname=' needs a name")]
     public void RefusedWithAMessage(string options, string expected)
     {
         var e = Assert.Throws<OverlayConfigException>(() => Parse(options));
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_path_over_path_max_is_refused_and_its_message_stays_short()
+    {
+        var e = Assert.Throws<OverlayConfigException>(() => Parse("lowerdir=/" + new string('a', 1 << 20)));
+        Assert.Contains("longer than PATH_MAX", e.Message);
+        Assert.True(e.Message.Length < 300, e.Message.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void An_escaped_backslash_at_the_end_is_a_backslash()
+    {
+        Assert.Equal(["/l\\"], Parse("lowerdir=/l\\\\").LowerDirs);
     }
 }
