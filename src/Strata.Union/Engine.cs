@@ -22,6 +22,7 @@ internal sealed class Engine : IDisposable
         Resolver = new Resolver(layers, features.RedirectDir);
         Nodes = new NodeTable(Resolver.OpenRoot());
         Nodes.Root.Identity = Inodes.OfRoot(Nodes.Root);
+        Identities = new NodeIdentities(layers, Inodes, Nodes, Resolver);
         Work = new WorkDir(layers);
         Origins = new OriginRecorder(layers, filesystems);
         CopyUp = new CopyUp(layers, Work, Nodes, Origins);
@@ -35,6 +36,8 @@ internal sealed class Engine : IDisposable
     public OverlayFeatures Features { get; }
 
     public InodeNumbers Inodes { get; }
+
+    public NodeIdentities Identities { get; }
 
     public OriginRecorder Origins { get; }
 
@@ -74,22 +77,8 @@ internal sealed class Engine : IDisposable
         int rc = StatTop(node, out st);
         if (rc < 0)
             return rc;
-        st.Inode = IdentityOf(node, st).Number;
+        st.Inode = Identities.Current(node, st).Number;
         return 0;
-    }
-
-    // The identity worked out at lookup, unless the top instance has changed since (a copy-up, a replacement
-    // made in the layer dir): then again from what the layers hold now, as a new lookup would.
-    private InodeIdentity IdentityOf(Node node, in StatX top)
-    {
-        InodeIdentity id = node.Identity;
-        if (node.IsDirectory || id.TopInode == top.Inode && id.Number != 0)
-            return id;
-        id = Layers.IsUpper(node.TopLayer)
-            ? Inodes.OfUpperNonDirectory(node.ParentFd, node.Name, top)
-            : new InodeIdentity(Inodes.Map(top.Inode, node.TopLayer), Layers.IsReadOnly || top.LinkCount == 1, top.Inode);
-        node.Identity = id;
-        return id;
     }
 
     private static int StatTop(Node node, out StatX st)
@@ -126,20 +115,10 @@ internal sealed class Engine : IDisposable
             return -Errno.ENOENT;
         }
         Node? known = Nodes.Find(parent, name);
-        InodeIdentity id;
-        if (known is not null && !found.IsDirectory && known.Type == found.Type && known.TopLayer == found.TopLayer
-            && known.Identity.TopInode == found.Stat.Inode && known.Identity.Number != 0)
-        {
-            // Looked up again and unchanged: no need to follow its origin again.
-            id = known.Identity;
-        }
-        else
-        {
-            id = Inodes.Of(parent, name, found);
-            // The first lookup of a merged dir in this mount records its origin if its upper instance lacks one.
-            if (known is null && !Layers.IsReadOnly)
-                Origins.FixMergedDirectory(parent, found);
-        }
+        InodeIdentity id = Identities.ForLookup(parent, name, found, known);
+        // The first lookup of a merged dir in this mount records its origin if its upper instance lacks one.
+        if (known is null && !Layers.IsReadOnly)
+            Origins.FixMergedDirectory(parent, found);
         attr = found.Stat;
         attr.Inode = id.Number;
         byte[]? redirect = found.UpperRedirect;
@@ -149,29 +128,6 @@ internal sealed class Engine : IDisposable
         node.Redirect = redirect;
         nodeId = node.Id;
         return 0;
-    }
-
-    /// <summary>
-    /// The d_ino of an entry of an impure upper dir: what a lookup would give, from the node when the entry has
-    /// one, else from the entry's origin (a non-dir) or its lower instances (a dir).
-    /// </summary>
-    public ulong EntryInode(Node dir, ReadOnlySpan<byte> name, byte type, ulong realInode)
-    {
-        Node? known = Nodes.Find(dir, name);
-        if (known is not null && known.Identity.Number != 0 && (known.IsDirectory || known.Identity.TopInode == realInode))
-            return known.Identity.Number;
-        if (type != FileType.DT_DIR)
-        {
-            int upperFd = dir.Dirs[0].Fd;
-            if (Sys.Stat(upperFd, name, out StatX st) < 0)
-                return Inodes.Map(realInode, 0);
-            if (!st.IsDirectory)
-                return Inodes.OfUpperNonDirectory(upperFd, name, st).Number;
-        }
-        if (Resolver.Resolve(dir, name, out Resolution found) < 0)
-            return Inodes.Map(realInode, 0);
-        using (found)
-            return found.Found ? Inodes.Of(dir, name, found).Number : Inodes.Map(realInode, 0);
     }
 
     /// <summary>New objects belong to the caller: chown when he is not the server.</summary>

@@ -66,9 +66,10 @@ internal sealed class Resolver(LayerStack layers, RedirectDirMode redirectMode)
             DirInstance dir = bases[next++];
             bool lower = !layers.IsUpper(dir.Layer);
             bool last = redirectMode == RedirectDirMode.NoFollow ? next >= bases.Length : dir.Layer == layers.LayerCount - 1;
-            int rc = target is { Absolute: true }
-                ? WalkToParent(dir, target, last, ref stop, out int baseFd, out bool baseXattrWhiteouts)
-                : ParentOf(dir, out baseFd, out baseXattrWhiteouts);
+            // The dir to look in: the parent's instance, or where an absolute redirect leads in this layer.
+            int baseFd = dir.Fd;
+            bool baseXattrWhiteouts = dir.HasXattrWhiteouts;
+            int rc = target is { Absolute: true } ? WalkToParent(dir, target, last, ref stop, out baseFd, out baseXattrWhiteouts) : 0;
             if (rc < 0)
                 return rc;
             if (baseFd < 0)
@@ -161,13 +162,6 @@ internal sealed class Resolver(LayerStack layers, RedirectDirMode redirectMode)
                 return 0;
             }
         }
-        return 0;
-    }
-
-    private static int ParentOf(DirInstance dir, out int fd, out bool xattrWhiteouts)
-    {
-        fd = dir.Fd;
-        xattrWhiteouts = dir.HasXattrWhiteouts;
         return 0;
     }
 

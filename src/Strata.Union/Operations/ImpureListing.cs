@@ -6,7 +6,7 @@ using Sys = Strata.Posix.Posix;
 namespace Strata.Union.Operations;
 
 /// <summary>
-/// The d_ino of the upper entries of an impure dir, worked out as their lookups would (<see cref="Engine.EntryInode"/>).
+/// The d_ino of the upper entries of an impure dir, worked out as their lookups would (<see cref="Lookup.NodeIdentities.OfEntry"/>).
 /// As the kernel does (ovl_cache_get_impure), a dir that is upper only, and has no origin, loses its impure mark
 /// when a listing finds no entry whose number needed working out: the mark only costs lookups then. One instance
 /// serves every listing (they are built under the engine's lock), so that a listing allocates nothing.
@@ -39,7 +39,7 @@ internal sealed class ImpureListing
 
     private ulong Inode(ReadOnlySpan<byte> name, byte type, ulong realInode)
     {
-        ulong number = _engine.EntryInode(_dir!, name, type, realInode);
+        ulong number = _engine.Identities.OfEntry(_dir!, name, type, realInode);
         _translated |= number != realInode;
         return number;
     }
