@@ -39,7 +39,7 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         int from = parent.DirFdIn(fromLayer);
         if (from < 0)
             return -Errno.ENOENT;
-        rc = CopyEntry(from, dir.Name, fromLayer, parent.Dirs[0].Fd, out int upperFd);
+        rc = CopyEntry(from, dir.Name, fromLayer, parent.Dirs[0].Fd, out int upperFd, out _);
         if (rc < 0)
             return rc;
         nodes.AddUpperDir(dir, new DirInstance(0, upperFd, false));
@@ -73,17 +73,21 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         int from = parent.DirFdIn(fromLayer);
         if (from < 0)
             return -Errno.ENOENT;
-        rc = CopyEntry(from, name, fromLayer, parent.Dirs[0].Fd, out int dirFd);
+        rc = CopyEntry(from, name, fromLayer, parent.Dirs[0].Fd, out int dirFd, out StatX copied);
         if (dirFd >= 0)
             Sys.Close(dirFd);
+        // A copy of a hard-linked lower file breaks the link: it now has the upper's number, which the
+        // parent's listing must show too.
+        if (rc == 0 && !copied.IsDirectory && copied.LinkCount != 1)
+            Changes?.ListingChanged(parent.Id);
         return rc;
     }
 
     // Builds the copy in the work dir, then renames it to the same name in the upper parent.
-    private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, out int dirFd)
+    private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, out int dirFd, out StatX st)
     {
         dirFd = -1;
-        int rc = Sys.Stat(fromDir, name, out StatX st);
+        int rc = Sys.Stat(fromDir, name, out st);
         if (rc < 0)
             return rc;
         // The parent is marked first: a crash then leaves at worst an impure dir with nothing copied in it.

@@ -37,20 +37,26 @@ internal sealed class Exchanger(Engine engine, MoveMarks marks)
             rc = Sys.RenameAt(parent.Dirs[0].Fd, name, newParent.Dirs[0].Fd, newName, OpenFlags.RENAME_EXCHANGE);
         if (rc < 0)
             return rc;
-        Update(engine.Nodes.Find(parent, name), sourceRedirect);
-        Update(engine.Nodes.Find(newParent, newName), targetRedirect);
+        bool sameDir = parent == newParent;
+        Update(engine.Nodes.Find(parent, name), sourceRedirect, sameDir);
+        Update(engine.Nodes.Find(newParent, newName), targetRedirect, sameDir);
         engine.Nodes.Swap(parent, name, newParent, newName);
         return 0;
     }
 
-    // Both now live in the upper layer (copied up above, or there already); a dir carries its redirect.
-    private static void Update(Node? node, byte[]? redirect)
+    // Both now live in the upper layer (copied up above, or there already); a dir carries its redirect, and
+    // lists another ".." when it changed parents.
+    private void Update(Node? node, byte[]? redirect, bool sameDir)
     {
         if (node is null)
             return;
-        if (node.IsDirectory)
-            node.Redirect = redirect;
-        else
+        if (!node.IsDirectory)
+        {
             node.TopLayer = 0;
+            return;
+        }
+        node.Redirect = redirect;
+        if (!sameDir)
+            engine.CopyUp.Changes?.ListingChanged(node.Id);
     }
 }

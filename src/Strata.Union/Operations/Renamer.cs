@@ -127,6 +127,9 @@ internal sealed class Renamer(Engine engine)
             else
                 moved.Redirect = redirect;
             engine.Nodes.Move(moved, newParent, newName);
+            // A dir in another parent lists another "..".
+            if (moved.IsDirectory && parent != newParent)
+                engine.CopyUp.Changes?.ListingChanged(moved.Id);
         }
         else
             engine.Nodes.Detach(newParent, newName);
