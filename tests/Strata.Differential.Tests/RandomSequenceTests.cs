@@ -54,6 +54,8 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
     [InlineData(20167, 80)] // rename onto a non-empty upper-only dir: ENOTEMPTY after the source is made opaque
     [InlineData(16, 60)]    // redirect_dir=on: a new dir in a merged dir is made opaque (ovl_create_upper)
     [InlineData(364, 60)]   // redirect_dir=on: a listing drops an impure mark no entry needs (ovl_cache_get_impure)
+    [InlineData(108, 60)]   // a dir exchanged into another parent: the kernel's cached listing of it had the old ".."
+    [InlineData(188, 60)]   // a copy of a hard-linked file: the kernel's cached listing of its dir had the lower number
     public void FormerDivergencesStayFixed(int seed, int steps)
     {
         string? report = null;

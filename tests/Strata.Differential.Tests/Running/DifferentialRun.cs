@@ -49,8 +49,8 @@ public static class DifferentialRun
             kernel = MergedView.Of(kernelDirs, kernelLabels);
             strata = MergedView.Of(strataDirs, strataLabels);
             mismatch ??= Compare("merged view", kernel.Tree, strata.Tree);
-            mismatch ??= Compare("inode numbers", kernel.Inodes, strata.Inodes);
-            mismatch ??= Consistent("strata's d_ino", strataDirs.Merged);
+            mismatch ??= Compare("inode numbers", kernel.Inodes(kernel), strata.Inodes(kernel));
+            mismatch ??= Consistent("strata's d_ino", strata);
         }
         mismatch ??= Compare("upper dir", MergedView.Upper(kernelDirs, kernelLabels), MergedView.Upper(strataDirs, strataLabels));
         if (mismatch is null && mode.CrossMounts)
@@ -67,21 +67,23 @@ public static class DifferentialRun
         {
             MergedView again = MergedView.Of(strataDirs, new InodeLabels(strataDirs));
             mismatch = Compare("strata remounted: merged view", strata.Tree, again.Tree)
-                ?? Compare("strata remounted: inode numbers", strata.Inodes, again.Inodes);
+                ?? Compare("strata remounted: inode numbers", strata.Inodes(again), again.Inodes(again))
+                ?? Consistent("strata remounted: d_ino", again);
         }
         if (mismatch is not null) return mismatch;
         using (KernelOverlay.Mount(strataDirs.Options, strataDirs.Merged))
         {
             MergedView byKernel = MergedView.Of(strataDirs, new InodeLabels(strataDirs));
             mismatch = Compare("kernel over strata's layers: merged view", strata.Tree, byKernel.Tree)
-                ?? Compare("kernel over strata's layers: inode numbers", strata.Inodes, byKernel.Inodes);
+                ?? Compare("kernel over strata's layers: inode numbers", strata.Inodes(byKernel), byKernel.Inodes(byKernel));
         }
         if (mismatch is not null) return mismatch;
         using (StrataInProcess.Mount(kernelDirs.Options, kernelDirs.Merged))
         {
             MergedView byStrata = MergedView.Of(kernelDirs, new InodeLabels(kernelDirs));
             mismatch = Compare("strata over kernel's layers: merged view", kernel.Tree, byStrata.Tree)
-                ?? Compare("strata over kernel's layers: inode numbers", kernel.Inodes, byStrata.Inodes);
+                ?? Compare("strata over kernel's layers: inode numbers", kernel.Inodes(kernel), byStrata.Inodes(kernel))
+                ?? Consistent("strata over kernel's layers: d_ino", byStrata);
         }
         return mismatch;
     }
@@ -128,8 +130,8 @@ public static class DifferentialRun
     }
 
     // Strata's own rule: every d_ino is the st_ino of what it names.
-    private static Mismatch? Consistent(string where, string merged) =>
-        InodeLabels.Disagreements(merged) is { Count: > 0 } wrong ? new Mismatch(Mismatch.AtEnd, where, "(d_ino = st_ino)", Lines(wrong)) : null;
+    private static Mismatch? Consistent(string where, MergedView strata) =>
+        strata.Disagreements is { Count: > 0 } wrong ? new Mismatch(Mismatch.AtEnd, where, "(d_ino = st_ino)", Lines(wrong)) : null;
 
     private static Mismatch? Compare(string where, List<string> kernel, List<string> strata)
     {

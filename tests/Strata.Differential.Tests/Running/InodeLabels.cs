@@ -59,42 +59,27 @@ public sealed class InodeLabels
     }
 
     /// <summary>
-    /// Every st_ino of a merged view and every d_ino its dirs list ("." included), as labels: one line per object
-    /// and one per dir listing. Whiteouts the kernel lists but cannot look up are left out, as in the tree
-    /// snapshot, and so is "..": the kernel lists the raw ".." of the dir's top layer when the parent's number is
-    /// not a lower object's (a lower-only merged dir in the root shows the top lower root, not the root's number);
-    /// Strata lists the parent's number, which <see cref="Disagreements"/> checks.
+    /// Every st_ino of a merged view ("path st_ino=label", sorted) and every d_ino its dirs list ("." and ".."
+    /// included; the root's ".." is outside the mount), each with whether it is the st_ino of what it names.
+    /// Whiteouts the kernel lists but cannot look up are left out, as in the tree snapshot.
     /// </summary>
-    public List<string> Describe(string merged)
+    public (List<string> Objects, List<ListedInode> Listed) Describe(string merged)
     {
-        var lines = new List<string>();
+        var objects = new List<string>();
+        var listed = new List<ListedInode>();
         Walk(merged, "", (rel, self, listing) =>
         {
-            lines.Add($"{rel} st_ino={Of(self.Inode)}");
-            if (listing is null) return;
-            var names = listing.Where(e => e.Name != "..").Select(e => $"{e.Name}={Of(e.Inode)}").ToList();
-            names.Sort(StringComparer.Ordinal);
-            lines.Add($"{rel}/ d_ino {string.Join(' ', names)}");
-        });
-        lines.Sort(StringComparer.Ordinal);
-        return lines;
-    }
-
-    /// <summary>Every listed d_ino (".." included, but not the root's) that is not the st_ino of what it names.</summary>
-    public static List<string> Disagreements(string merged)
-    {
-        var lines = new List<string>();
-        Walk(merged, "", (rel, self, listing) =>
-        {
+            objects.Add($"{rel} st_ino={Of(self.Inode)}");
             foreach (var (name, inode) in listing ?? [])
             {
                 if (name == ".." && rel == ".") continue;
                 string path = name == "." ? Path.Combine(merged, rel) : Path.Combine(merged, rel, name);
-                if (Posix.Posix.Stat(path, out StatX st, followSymlinks: false) == 0 && st.Inode != inode)
-                    lines.Add($"{rel}/{name}: d_ino {inode}, st_ino {st.Inode}");
+                bool agrees = Posix.Posix.Stat(path, out StatX st, followSymlinks: false) == 0 && st.Inode == inode;
+                listed.Add(new ListedInode(rel, name, Of(inode), agrees ? null : $"d_ino {inode}, st_ino {st.Inode}"));
             }
         });
-        return lines;
+        objects.Sort(StringComparer.Ordinal);
+        return (objects, listed);
     }
 
     // Calls visit for every object (with its listing when it is a dir; "." and ".." included) of a merged view.
@@ -192,3 +177,6 @@ public sealed class InodeLabels
         }
     }
 }
+
+/// <summary>One d_ino a listing gave, as a label; <see cref="Disagreement"/> says how it differs from the st_ino of what it names.</summary>
+public sealed record ListedInode(string Dir, string Name, string Label, string? Disagreement);
