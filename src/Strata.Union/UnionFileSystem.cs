@@ -3,6 +3,7 @@ using Strata.Union.Handles;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
+using Strata.Union.Options;
 using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
 
@@ -25,21 +26,23 @@ public sealed class UnionFileSystem : IDisposable
     private readonly AttributeChanger _attributes;
     private readonly XattrAccess _xattrs;
     private readonly FileOpener _files;
+    private readonly ImpureListing _impure;
     private readonly DirectoryHandles _dirHandles = new();
     private LayerWatcher? _watcher;
     private bool _disposed;
 
-    /// <summary>Serves the union of these layers; takes ownership of them.</summary>
-    public UnionFileSystem(LayerStack layers)
+    /// <summary>Serves the union of these layers; takes ownership of them. Features default to the kernel's defaults.</summary>
+    public UnionFileSystem(LayerStack layers, OverlayFeatures? features = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        _engine = new Engine(layers);
+        _engine = new Engine(layers, features ?? OverlayFeatures.Default);
         _creator = new ObjectCreator(_engine);
         _remover = new Remover(_engine);
         _renamer = new Renamer(_engine);
         _attributes = new AttributeChanger(_engine);
         _xattrs = new XattrAccess(_engine);
         _files = new FileOpener(_engine);
+        _impure = new ImpureListing(_engine);
     }
 
     public bool IsReadOnly => _engine.Layers.IsReadOnly;
@@ -92,7 +95,7 @@ public sealed class UnionFileSystem : IDisposable
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : Engine.Stat(n, out attr);
+            return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
 
@@ -104,7 +107,7 @@ public sealed class UnionFileSystem : IDisposable
             int rc = _engine.GetNode(node, out Node n);
             if (rc >= 0)
                 rc = _attributes.Change(n, change);
-            return rc < 0 ? rc : Engine.Stat(n, out attr);
+            return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
 
@@ -151,7 +154,11 @@ public sealed class UnionFileSystem : IDisposable
                 return rc;
             // What the name now is, known without looking it up again: a regular file in the upper dir.
             var created = new Resolution { Found = true, Type = FileType.S_IFREG, TopLayer = 0, Stat = attr };
-            node = _engine.Nodes.Install(dir, name, ref created).Id;
+            Node made = _engine.Nodes.Install(dir, name, ref created);
+            // A new file has no origin: it reports its own number.
+            made.Identity = new InodeIdentity(_engine.Inodes.Map(attr.Inode, 0), false, attr.Inode);
+            attr.Inode = made.Identity.Number;
+            node = made.Id;
             handle = (ulong)fd;
             return 0;
         }
@@ -368,14 +375,18 @@ public sealed class UnionFileSystem : IDisposable
     private int BuildListing(Node dir, out MergedDirectory? listing)
     {
         listing = null;
-        int rc = Engine.Stat(dir, out StatX self);
+        int rc = _engine.Stat(dir, out StatX self);
         if (rc < 0)
             return rc;
-        ulong parentInode = self.Inode;
-        if (dir.Parent is not null && Engine.Stat(dir.Parent, out StatX parent) == 0)
+        ulong parentInode = dir.Parent is null ? _engine.Inodes.OfRootParent(dir) : self.Inode;
+        if (dir.Parent is not null && _engine.Stat(dir.Parent, out StatX parent) == 0)
             parentInode = parent.Inode;
-        rc = _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, out MergedDirectory built);
+        // Entries of an impure upper dir may carry a lower object's number (copied up, or merged dirs).
+        UpperEntryInode? impure = _impure.For(dir);
+        rc = _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, impure, out MergedDirectory built);
         listing = built;
+        if (rc >= 0)
+            _impure.DropMarkIfUnneeded();
         return rc;
     }
 

@@ -101,7 +101,7 @@ public sealed class MountErrorTests
     public void UnimplementedSemanticOptionIsRefused()
     {
         using TempDir dir = Layout();
-        AssertRefused(dir, "lowerdir=./l0,upperdir=./upper,workdir=./work,redirect_dir=on", "redirect_dir=on");
+        AssertRefused(dir, "lowerdir=./l0,upperdir=./upper,workdir=./work,index=on", "index=on");
     }
 
     [Fact]

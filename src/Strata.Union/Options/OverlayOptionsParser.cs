@@ -33,17 +33,14 @@ public static class OverlayOptionsParser
     private static readonly HashSet<string> IgnoredValueOptions = new(StringComparer.Ordinal)
     {
         "subtype", "max_read", "blksize", "context", "fscontext", "defcontext", "rootcontext", "uid", "gid",
-        "uuid", // only changes how origin file handles are encoded, which Strata does not write yet
     };
 
     // Overlay features with a value that gives the semantics Strata has; other values are refused.
     private static readonly Dictionary<string, string[]> FeatureOptions = new(StringComparer.Ordinal)
     {
-        ["redirect_dir"] = ["off", "nofollow"],
         ["index"] = ["off"],
         ["metacopy"] = ["off"],
         ["nfs_export"] = ["off"],
-        ["xino"] = ["off", "auto"],
         ["verity"] = ["off"],
     };
 
@@ -60,6 +57,7 @@ public static class OverlayOptionsParser
         TimeSpan? requestTimeout = null;
         bool readOnly = false, debug = false;
         ulong flags = 0;
+        var features = OverlayFeatures.Default;
 
         foreach (string optionString in optionStrings)
         {
@@ -109,6 +107,15 @@ public static class OverlayOptionsParser
                     case "request_timeout":
                         requestTimeout = ParseTimeout(value);
                         break;
+                    case "redirect_dir":
+                        features = features with { RedirectDir = ParseRedirectDir(value) };
+                        break;
+                    case "xino":
+                        features = features with { Xino = ParseXino(value) };
+                        break;
+                    case "uuid":
+                        features = features with { Uuid = ParseUuid(value) };
+                        break;
                     default:
                         flags |= Generic(key, value);
                         break;
@@ -126,8 +133,36 @@ public static class OverlayOptionsParser
             FsName = fsName,
             RequestTimeout = requestTimeout,
             Debug = debug,
+            Features = features,
         };
     }
+
+    // "off" is the kernel's redirect_dir=off on a kernel built with REDIRECT_ALWAYS_FOLLOW (Kconfig's default):
+    // redirects are followed but not written.
+    private static RedirectDirMode ParseRedirectDir(string? value) => value switch
+    {
+        "on" => RedirectDirMode.On,
+        "follow" or "off" => RedirectDirMode.Follow,
+        "nofollow" => RedirectDirMode.NoFollow,
+        _ => throw Invalid($"'redirect_dir={value}' is not a redirect_dir mode; use on, follow, nofollow or off"),
+    };
+
+    private static XinoMode ParseXino(string? value) => value switch
+    {
+        "on" => XinoMode.On,
+        "auto" => XinoMode.Auto,
+        "off" => XinoMode.Off,
+        _ => throw Invalid($"'xino={value}' is not a xino mode; use on, auto or off"),
+    };
+
+    // on, auto and null all record the lower filesystem's uuid in an origin; they differ only in the overlay's own
+    // statfs fsid, which a FUSE mount does not take from the options.
+    private static UuidMode ParseUuid(string? value) => value switch
+    {
+        "on" or "auto" or "null" => UuidMode.On,
+        "off" => UuidMode.Off,
+        _ => throw Invalid($"'uuid={value}' is not a uuid mode; use on, auto, null or off"),
+    };
 
     private static ulong Generic(string key, string? value)
     {
