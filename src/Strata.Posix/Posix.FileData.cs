@@ -18,6 +18,9 @@ public static unsafe partial class Posix
         }
     }
 
+    /// <summary>Makes <paramref name="target"/> refer to what <paramref name="source"/> does, atomically (close-on-exec).</summary>
+    public static int Dup3(int source, int target) => Errno.Check(Libc.dup3(source, target, OpenFlags.O_CLOEXEC));
+
     public static int Flock(int fd, int operation) => Errno.Check(Libc.flock(fd, operation));
 
     /// <summary>fcntl lock calls (F_OFD_SETLK, F_OFD_GETLK, ...); <paramref name="lk"/> is updated by the GETLK forms.</summary>

@@ -1,4 +1,5 @@
 using Strata.Posix;
+using Strata.Union.Handles;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
@@ -18,7 +19,8 @@ internal sealed class Engine : IDisposable
         Resolver = new Resolver(layers);
         Nodes = new NodeTable(Resolver.OpenRoot());
         Work = new WorkDir(layers);
-        CopyUp = new CopyUp(layers, Work, Nodes);
+        LowerHandles = new LowerHandles();
+        CopyUp = new CopyUp(layers, Work, Nodes, LowerHandles);
         Merge = new DirectoryMerge(layers);
         ServerUid = Sys.EffectiveUid();
         ServerGid = Sys.EffectiveGid();
@@ -33,6 +35,9 @@ internal sealed class Engine : IDisposable
     public WorkDir Work { get; }
 
     public CopyUp CopyUp { get; }
+
+    /// <summary>Read handles of files still in a lower layer, moved to the upper file when it is copied up.</summary>
+    public LowerHandles LowerHandles { get; }
 
     public DirectoryMerge Merge { get; }
 

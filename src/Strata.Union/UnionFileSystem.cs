@@ -303,7 +303,18 @@ public sealed class UnionFileSystem : IDisposable
 
     public int Fsync(ulong handle, bool dataOnly) => Sys.FSync((int)handle, dataOnly);
 
-    public int Release(ulong handle) => Sys.Close((int)handle);
+    public int Release(ulong handle)
+    {
+        int fd = (int)handle;
+        if (!_engine.LowerHandles.Contains(fd))
+            return Sys.Close(fd);
+        // A copy-up may be moving this very fd: close it only under the lock, so its number is not reused meanwhile.
+        lock (_engine.Gate)
+        {
+            _engine.LowerHandles.Remove(fd);
+            return Sys.Close(fd);
+        }
+    }
 
     /// <summary>
     /// fallocate on an open file, any mode the layer's filesystem has. The handle was opened for writing, so the

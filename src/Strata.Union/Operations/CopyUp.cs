@@ -1,4 +1,5 @@
 using Strata.Posix;
+using Strata.Union.Handles;
 using Strata.Union.Nodes;
 using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
@@ -10,7 +11,7 @@ namespace Strata.Union.Operations;
 /// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place.
 /// Callers hold the engine lock.
 /// </summary>
-internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
+internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, LowerHandles lowerHandles)
 {
     /// <summary>Told of each node copied up: the copy has attributes of its own (ctime; link count 1).</summary>
     public IUnionChangeSink? Changes { get; set; }
@@ -58,6 +59,7 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
         {
             node.TopLayer = 0;
             Changes?.AttributesChanged(node.Id);
+            lowerHandles.MoveToUpper(node);
         }
         return rc;
     }

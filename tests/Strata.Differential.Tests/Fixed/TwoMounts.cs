@@ -8,7 +8,8 @@ namespace Strata.Differential.Tests.Fixed;
 /// </summary>
 public sealed class TwoMounts : IDisposable
 {
-    private readonly TempDir _root = new(DifferentialRun.TempPrefix + "fixed-");
+    // Not DifferentialRun.TempPrefix: the random sequences, running alongside, count their mounts by that prefix.
+    private readonly TempDir _root = new($"strata-fixed-{Environment.ProcessId}-");
     private KernelOverlay? _kernel;
     private StrataInProcess? _strata;
 
