@@ -1,5 +1,3 @@
-using Strata.Differential.Tests.Running;
-
 namespace Strata.Differential.Tests.Fixed;
 
 /// <summary>
