@@ -1,4 +1,5 @@
 using Strata.Posix;
+using Strata.Union.Handles;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
@@ -25,7 +26,8 @@ internal sealed class Engine : IDisposable
         Identities = new NodeIdentities(layers, Inodes, Nodes, Resolver);
         Work = new WorkDir(layers);
         Origins = new OriginRecorder(layers, filesystems);
-        CopyUp = new CopyUp(layers, Work, Nodes, Origins);
+        LowerHandles = new LowerHandles();
+        CopyUp = new CopyUp(layers, Work, Nodes, Origins, LowerHandles);
         Merge = new DirectoryMerge(layers, Inodes);
         ServerUid = Sys.EffectiveUid();
         ServerGid = Sys.EffectiveGid();
@@ -48,6 +50,9 @@ internal sealed class Engine : IDisposable
     public WorkDir Work { get; }
 
     public CopyUp CopyUp { get; }
+
+    /// <summary>Read handles of files still in a lower layer, moved to the upper file when it is copied up.</summary>
+    public LowerHandles LowerHandles { get; }
 
     public DirectoryMerge Merge { get; }
 

@@ -300,16 +300,46 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
-    public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PRead((int)handle, buffer, offset);
+    // The layer file keeps the caller's open flags, O_DIRECT included, as the kernel overlay's real file does.
+    public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PReadAnyBuffer((int)handle, buffer, offset);
 
-    public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWrite((int)handle, data, offset);
+    public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWriteAnyBuffer((int)handle, data, offset);
 
     /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
     public int Flush(ulong handle) => 0;
 
     public int Fsync(ulong handle, bool dataOnly) => Sys.FSync((int)handle, dataOnly);
 
-    public int Release(ulong handle) => Sys.Close((int)handle);
+    public int Release(ulong handle)
+    {
+        int fd = (int)handle;
+        if (!_engine.LowerHandles.Contains(fd))
+            return Sys.Close(fd);
+        // A copy-up may be moving this very fd: close it only under the lock, so its number is not reused meanwhile.
+        lock (_engine.Gate)
+        {
+            _engine.LowerHandles.Remove(fd);
+            return Sys.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// fallocate on an open file, any mode the layer's filesystem has. The handle was opened for writing, so the
+    /// file is in the upper dir already (copied up at open), as the kernel overlay's real file is.
+    /// </summary>
+    public int Fallocate(ulong handle, int mode, long offset, long length) => Sys.FAllocate((int)handle, mode, offset, length);
+
+    /// <summary>lseek of SEEK_DATA/SEEK_HOLE (and the others): the layer file's answer, which knows its holes.</summary>
+    public long Seek(ulong handle, long offset, int whence) => Sys.LSeek((int)handle, offset, whence);
+
+    /// <summary>
+    /// copy_file_range between two open files of the union: between their layer files (a lower file may be the
+    /// source; the destination was opened for writing, so it is upper), which reflinks where the filesystem can.
+    /// Returns the bytes copied or a negative errno (EXDEV when the layers are on filesystems that cannot copy
+    /// between them).
+    /// </summary>
+    public long CopyFileRange(ulong handleIn, long offsetIn, ulong handleOut, long offsetOut, long length, uint flags) =>
+        flags != 0 ? -Errno.EINVAL : Sys.CopyFileRange((int)handleIn, offsetIn, (int)handleOut, offsetOut, length);
 
     // ---- directories ----
 
@@ -354,6 +384,19 @@ public sealed class UnionFileSystem : IDisposable
             }
             listing = open.Listing;
             return 0;
+        }
+    }
+
+    /// <summary>fsync of an open directory: its upper instance, where changes are made; a lower-only dir has nothing to sync.</summary>
+    public int FsyncDir(ulong handle, bool dataOnly)
+    {
+        lock (_engine.Gate)
+        {
+            DirectoryHandle? open = _dirHandles.Get(handle);
+            if (open is null)
+                return -Errno.EBADF;
+            Node dir = open.Node;
+            return dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? Sys.FSync(dir.Dirs[0].Fd, dataOnly) : 0;
         }
     }
 

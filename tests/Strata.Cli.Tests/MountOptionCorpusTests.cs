@@ -1,5 +1,3 @@
-using Strata.Cli.Tests.Support;
-
 namespace Strata.Cli.Tests;
 
 /// <summary>
@@ -77,7 +75,7 @@ public sealed class MountOptionCorpusTests
         // A dir whose name is the byte 0xFF: the argument names it, but .NET would read U+FFFD and miss it.
         ProcessRunner.Check("sh", "-c", "cd \"$1\" && mkdir \"$(printf 'l\\377')\"", "sh", dir.Path);
         MountErrorTests.AssertRefused(dir,
-            () => ProcessRunner.Run("sh", ["-c", "cd \"$3\" && exec \"$1\" \"$2\" mount -o \"$(printf 'lowerdir=./l\\377')\" overlay", "sh", StrataCli.DotnetPath, StrataCli.DllPath, dir.Path]),
+            () => ProcessRunner.Run("sh", ["-c", "cd \"$3\" && exec \"$1\" \"$2\" mount -o \"$(printf 'lowerdir=./l\\377')\" overlay", "sh", StrataCommand.DotnetPath, StrataCommand.DllPath, dir.Path]),
             "not valid UTF-8");
     }
 
@@ -86,7 +84,7 @@ public sealed class MountOptionCorpusTests
     {
         using TempDir dir = MountErrorTests.Layout();
         MountErrorTests.AssertRefused(dir,
-            () => StrataCli.Run(["mount", "-o", "lowerdir=./l0", "-o", "upperdir=./upper", "-o", "workdir=./work,nonsense=1", "overlay"], workingDirectory: dir.Path),
+            () => StrataCommand.Run(["mount", "-o", "lowerdir=./l0", "-o", "upperdir=./upper", "-o", "workdir=./work,nonsense=1", "overlay"], workingDirectory: dir.Path),
             "unknown option 'nonsense=1'");
     }
 }

@@ -1,5 +1,6 @@
 using Strata.Posix;
 using Strata.Union.Format;
+using Strata.Union.Handles;
 using Strata.Union.Nodes;
 using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
@@ -11,7 +12,7 @@ namespace Strata.Union.Operations;
 /// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place. The copy
 /// records its origin and its parent becomes impure (<see cref="OriginRecorder"/>). Callers hold the engine lock.
 /// </summary>
-internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, OriginRecorder origins)
+internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, OriginRecorder origins, LowerHandles lowerHandles)
 {
     /// <summary>Told of each node copied up: the copy has attributes of its own (ctime; link count 1).</summary>
     public IUnionChangeSink? Changes { get; set; }
@@ -60,6 +61,7 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         {
             node.TopLayer = 0;
             Changes?.AttributesChanged(node.Id);
+            lowerHandles.MoveToUpper(node);
         }
         return rc;
     }

@@ -1,5 +1,4 @@
 using Strata.Differential.Tests.Execution;
-using Strata.Differential.Tests.Running;
 using Strata.Posix;
 
 namespace Strata.Differential.Tests.Compat;
