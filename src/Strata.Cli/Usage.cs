@@ -28,6 +28,10 @@ internal static class Usage
           strata inspect [--root DIR] [--manifest | --config] IMAGE
               Shows an image's manifest and config, and per layer its digest, diff id, chain id, size,
               created_by and dir in the store. --manifest and --config print that JSON as stored.
+          strata layers [--root DIR] [-v] IMAGE
+              Per layer (bottom first): what it adds, changes and deletes over the layers below (A/C/D as
+              'strata diff' counts them), its size, and how much of it higher layers overwrite or delete; then
+              the image's wasted bytes and its efficiency (1 - wasted/total). -v lists the paths.
           strata mount-image [--root DIR] [--driver strata|kernel] IMAGE ROOTFS
               Makes a new writable layer in the store and mounts it over the image's layers at ROOTFS: with
               our server (strata, the default: any number of layers) or with kernel overlayfs (kernel).
