@@ -28,6 +28,7 @@ internal static class Program
                 "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
                 "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
                 "layers" => LayersCommand.Run(args.AsSpan(1).ToArray()),
+                "which" => WhichCommand.Run(args.AsSpan(1).ToArray()),
                 "mount-image" => MountImageCommand.Run(args.AsSpan(1).ToArray()),
                 "diff" => DiffCommand.Run(args.AsSpan(1).ToArray()),
                 "rmi" => RmiCommand.Run(args.AsSpan(1).ToArray()),

@@ -32,6 +32,9 @@ internal static class Usage
               Per layer (bottom first): what it adds, changes and deletes over the layers below (A/C/D as
               'strata diff' counts them), its size, and how much of it higher layers overwrite or delete; then
               the image's wasted bytes and its efficiency (1 - wasted/total). -v lists the paths.
+          strata which [--root DIR] IMAGE PATH...
+              For each path, the layer its visible version comes from (index, chain id, diff id, created_by),
+              or the layer whose whiteout or opaque dir deletes it, or that no layer has it (exit code 1).
           strata mount-image [--root DIR] [--driver strata|kernel] IMAGE ROOTFS
               Makes a new writable layer in the store and mounts it over the image's layers at ROOTFS: with
               our server (strata, the default: any number of layers) or with kernel overlayfs (kernel).
