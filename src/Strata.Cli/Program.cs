@@ -25,6 +25,7 @@ internal static class Program
                 "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
                 "stats" => StatsCommand.Run(args.AsSpan(1).ToArray()),
                 "pull" => PullCommand.Run(args.AsSpan(1).ToArray()),
+                "load" => LoadCommand.Run(args.AsSpan(1).ToArray()),
                 "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
                 "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
                 "layers" => LayersCommand.Run(args.AsSpan(1).ToArray()),

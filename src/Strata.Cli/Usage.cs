@@ -23,6 +23,10 @@ internal static class Usage
               Fetches an image (OCI or Docker; an index is resolved to the platform, by default the host's)
               into the store, verifies every blob and layer, and unpacks the layers. localhost and 127.0.0.1
               use plain HTTP. Credentials come from ~/.docker/config.json.
+          strata load [--root DIR] [--name NAME[:TAG]] [--platform OS/ARCH[/VARIANT]] [-q] FILE|DIR|-
+              Imports images without a registry: a 'docker save' tar (old layout or OCI inside), an OCI image
+              layout dir, or an OCI archive (gzip or zstd compressed too; - reads standard input). Every blob
+              and layer is verified as pull verifies it. Names come from the archive; --name names its one image.
           strata images [--root DIR] [-q]
               Lists the images in the store: name, tag, image id, created, size, layers.
           strata inspect [--root DIR] [--manifest | --config] IMAGE

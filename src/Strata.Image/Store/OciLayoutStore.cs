@@ -122,6 +122,16 @@ public sealed class OciLayoutStore
         WriteIndex(index);
     }
 
+    /// <summary>Lists a manifest in index.json without a name (an image loaded without one), unless it is there already.</summary>
+    public void AddUnnamed(Descriptor manifest)
+    {
+        ImageIndex index = ReadIndex();
+        if (index.Manifests.Any(m => m.Digest == manifest.Digest))
+            return;
+        index.Manifests.Add(new Descriptor { MediaType = manifest.MediaType, Digest = manifest.Digest, Size = manifest.Size, Platform = manifest.Platform });
+        WriteIndex(index);
+    }
+
     /// <summary>Drops every name of a manifest from index.json.</summary>
     public void Untag(Digest manifest)
     {

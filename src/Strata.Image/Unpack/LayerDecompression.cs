@@ -11,4 +11,18 @@ public static class LayerDecompression
         LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob),
         _ => blob,
     };
+
+    /// <summary>How a stream is compressed, by its magic bytes (for archives that do not say): gzip 1f 8b, zstd 28 b5 2f fd.</summary>
+    public static LayerCompression Sniff(ReadOnlySpan<byte> head) =>
+        head is [0x1f, 0x8b, ..] ? LayerCompression.Gzip
+        : head is [0x28, 0xb5, 0x2f, 0xfd, ..] ? LayerCompression.Zstd
+        : LayerCompression.None;
+
+    /// <summary>Reads the first bytes of a file for <see cref="Sniff(ReadOnlySpan{byte})"/>.</summary>
+    public static LayerCompression Sniff(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[4];
+        int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return Sniff(head[..n]);
+    }
 }
