@@ -19,10 +19,13 @@ internal static class Usage
           strata demo
               Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
               lands in the upper dir, and unmounts.
-          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [--no-devices] [-q] IMAGE
+          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http | --insecure] [--no-devices] [-q] IMAGE
               Fetches an image (OCI or Docker; an index is resolved to the platform, by default the host's)
-              into the store, verifies every blob and layer, and unpacks the layers. localhost and 127.0.0.1
-              use plain HTTP. Credentials come from ~/.docker/config.json.
+              into the store: three layers at a time, each verified and unpacked as it streams in; a layer
+              the store has is not fetched again. Shows a line per layer (redrawn in place on a terminal,
+              plain start and done lines otherwise; -q: only the image id). localhost and 127.0.0.1 use
+              plain HTTP; --insecure is HTTPS without certificate checks. Credentials come from
+              ~/.docker/config.json.
           strata load [--root DIR] [--name NAME[:TAG]] [--platform OS/ARCH[/VARIANT]] [-q] FILE|DIR|-
               Imports images without a registry: a 'docker save' tar (old layout or OCI inside), an OCI image
               layout dir, or an OCI archive (gzip or zstd compressed too; - reads standard input). Every blob

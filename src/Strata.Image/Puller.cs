@@ -17,6 +17,12 @@ public sealed record PullOptions
     /// <summary>Where to look for credentials; null means ~/.docker/config.json (or $DOCKER_CONFIG).</summary>
     public string? DockerConfigPath { get; init; }
 
+    /// <summary>HTTPS (even for localhost and 127.0.0.1) without checking the registry's certificate.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>How many layers are fetched at once.</summary>
+    public int MaxConcurrentDownloads { get; init; } = ImageImporter.DefaultMaxConcurrentDownloads;
+
     public HttpMessageHandler? Handler { get; init; }
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
@@ -31,19 +37,21 @@ public sealed record PullOptions
 public sealed class Puller
 {
     private readonly StoreLayout _layout;
-    private readonly TextWriter _progress;
+    private readonly IPullProgress _progress;
 
-    public Puller(StoreLayout layout, TextWriter? progress = null)
+    public Puller(StoreLayout layout, IPullProgress? progress = null)
     {
         _layout = layout;
-        _progress = progress ?? TextWriter.Null;
+        _progress = progress ?? SilentProgress.Instance;
     }
 
     public async Task<PullResult> PullAsync(ImageReference reference, PullOptions options, CancellationToken cancel = default)
     {
         using StoreLock storeLock = ImageImporter.LockStore(_layout, _progress);
         DockerCredentials? credentials = DockerCredentials.Find(reference.Registry, options.DockerConfigPath);
-        using var client = new RegistryClient(reference.Registry, options.PlainHttp, credentials, options.Handler, options.Retry);
+        if (options.Insecure && options.PlainHttp)
+            throw new ImageException("give --plain-http or --insecure, not both: one is HTTP, the other HTTPS without certificate checks");
+        using var client = new RegistryClient(reference.Registry, options.PlainHttp, credentials, options.Handler, options.Retry, options.Insecure);
         string repository = reference.Repository;
 
         ManifestResponse top = await client.GetManifestAsync(repository, reference.ManifestReference, cancel).ConfigureAwait(false);
@@ -57,7 +65,7 @@ public sealed class Puller
             ManifestChecks.CheckIndex(index, $"index {reference}");
             manifestDescriptor = options.Platform.Select(index, $"index {reference}");
             Digest chosen = Digest.Parse(manifestDescriptor.Digest);
-            _progress.WriteLine($"{reference}: index, platform {options.Platform} -> {chosen}");
+            _progress.Message($"{reference}: index, platform {options.Platform} -> {chosen}");
             manifestResponse = await client.GetManifestAsync(repository, chosen.ToString(), cancel).ConfigureAwait(false);
             if (manifestResponse.Digest != chosen || manifestResponse.Bytes.Length != manifestDescriptor.Size)
                 throw new BlobVerificationException($"manifest {chosen} of {reference}: the registry sent {manifestResponse.Bytes.Length} bytes with digest {manifestResponse.Digest}");
@@ -65,7 +73,7 @@ public sealed class Puller
                 throw new ImageException($"manifest {chosen} of {reference}: an index inside an index is not supported");
         }
         var request = new ImportRequest(manifestResponse.Bytes, manifestResponse.MediaType, manifestDescriptor.Platform, [reference], reference.ToString());
-        var importer = new ImageImporter(_layout, _progress, options.Unpack);
+        var importer = new ImageImporter(_layout, _progress, options.MaxConcurrentDownloads, options.Unpack);
         return await importer.ImportAsync(new RegistryBlobSource(client, repository), request, cancel).ConfigureAwait(false);
     }
 }

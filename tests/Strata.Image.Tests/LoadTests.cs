@@ -166,7 +166,9 @@ public sealed class LoadTests : IDisposable
         Skopeo.Copy(_dockerSource, $"docker-archive:{archive}:demo/load:1");
         var run = StrataCli.Run("load", "--root", _layout.Root, archive);
         Assert.True(run.Code == 0, run.Err);
-        Assert.Equal("Loaded image: docker.io/demo/load:1\n", run.Out);
+        Assert.EndsWith("\nLoaded image: docker.io/demo/load:1\n", run.Out, StringComparison.Ordinal);
+        foreach (TestLayer layer in _dockerImage.Layers)
+            Assert.Contains($"{layer.DiffId.Short}: Load complete", run.Out, StringComparison.Ordinal);
         var images = StrataCli.Run("images", "--root", _layout.Root);
         Assert.Contains("docker.io/demo/load", images.Out, StringComparison.Ordinal);
         var umoci = StrataCli.Tool("umoci", "ls", "--layout", _layout.Root);
@@ -177,7 +179,7 @@ public sealed class LoadTests : IDisposable
         Skopeo.Copy(_source, $"oci:{layout}:latest");
         var unnamed = StrataCli.Run("load", "--root", _layout.Root, "-i", layout);
         Assert.True(unnamed.Code == 0, unnamed.Err);
-        Assert.StartsWith($"Loaded image ID: {_image.ConfigDigest} (its ref name 'latest' is only a tag", unnamed.Out, StringComparison.Ordinal);
+        Assert.Contains($"\nLoaded image ID: {_image.ConfigDigest} (its ref name 'latest' is only a tag", unnamed.Out, StringComparison.Ordinal);
         var quiet = StrataCli.Run("load", "-q", "--name", "mine:1", "--root", _layout.Root, layout);
         Assert.Equal((0, _image.ConfigDigest + "\n"), (quiet.Code, quiet.Out));
         Assert.Contains("docker.io/library/mine", StrataCli.Run("images", "--root", _layout.Root).Out, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Strata.Cli.Progress;
 using Strata.Image;
 using Strata.Image.Import;
 using Strata.Image.Store;
@@ -28,8 +29,10 @@ internal static class LoadCommand
                 Platform = parsed.Value("--platform") is { } p ? Platform.Parse(p) : Platform.Host,
                 Name = parsed.Value("--name") is { } n ? ImageReference.Parse(n) : null,
             };
-            var loader = new ArchiveLoader(new StoreLayout(parsed.Root));
-            foreach (LoadedImage image in loader.LoadAsync(path, options).GetAwaiter().GetResult())
+            IReadOnlyList<LoadedImage> loaded;
+            using (ProgressDisplay display = ProgressDisplay.Create(quiet, ProgressWords.Load))
+                loaded = new ArchiveLoader(new StoreLayout(parsed.Root), display.Progress).LoadAsync(path, options).GetAwaiter().GetResult();
+            foreach (LoadedImage image in loaded)
             {
                 if (quiet)
                 {

@@ -31,12 +31,12 @@ public sealed class ArchiveLoader
 
     private readonly StoreLayout _layout;
     private readonly ImageImporter _importer;
-    private readonly TextWriter _progress;
+    private readonly IPullProgress _progress;
 
-    public ArchiveLoader(StoreLayout layout, TextWriter? progress = null)
+    public ArchiveLoader(StoreLayout layout, IPullProgress? progress = null)
     {
         _layout = layout;
-        _progress = progress ?? TextWriter.Null;
+        _progress = progress ?? SilentProgress.Instance;
         _importer = new ImageImporter(layout, _progress);
     }
 
@@ -263,7 +263,7 @@ public sealed class ArchiveLoader
             var image = new Candidate(bytes, MediaTypes.OciManifest, null, $"{entry.Config} of {files.Description}");
             (entry.RepoTags ?? []).Select(ImageReference.Parse).ToList().ForEach(image.Name);
             images.Add(image);
-            _progress.WriteLine($"{entry.Config}: {layers.Count} layers");
+            _progress.Message($"{entry.Config}: {layers.Count} layers");
         }
         return images;
     }

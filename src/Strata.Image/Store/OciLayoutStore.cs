@@ -36,6 +36,23 @@ public sealed class OciLayoutStore
 
     public string PathOf(Digest digest) => _layout.BlobPath(digest);
 
+    /// <summary>A fresh path in tmp/ for a blob being written (same filesystem as blobs/, so it moves in by rename).</summary>
+    public string TempBlobPath() => Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+
+    /// <summary>
+    /// Refuses a blob bigger than the store's filesystem has free, before a byte of it is fetched: a manifest may
+    /// claim any size, and a registry that then streams for ever must not fill the disk first.
+    /// </summary>
+    public void EnsureRoom(Digest digest, long size, string what)
+    {
+        long free = Unpack.UnpackBudget.FreeBytes(_layout.TempDir);
+        if (size > free)
+            throw new ImageException($"{what} {digest}: the manifest gives {size} bytes, more than the {free} bytes the store {_layout.Root} can take");
+    }
+
+    /// <summary>Moves a blob that has been checked against its digest and size from tmp/ into blobs/.</summary>
+    public void PlaceVerified(string temp, Digest digest) => File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+
     public FileStream OpenRead(Digest digest) => new(_layout.BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
     public byte[] ReadAll(Digest digest) => File.ReadAllBytes(_layout.BlobPath(digest));
@@ -48,11 +65,11 @@ public sealed class OciLayoutStore
             throw new BlobVerificationException($"{what} {digest}: content has digest {actual}");
         if (Has(digest, data.Length))
             return;
-        string temp = Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+        string temp = TempBlobPath();
         try
         {
             JsonFiles.WriteAtomically(temp, data);
-            File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+            PlaceVerified(temp, digest);
         }
         finally
         {
@@ -66,11 +83,8 @@ public sealed class OciLayoutStore
     /// </summary>
     public async Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel)
     {
-        // A manifest may claim any size; a registry that then streams forever must not fill the disk first.
-        long free = Unpack.UnpackBudget.FreeBytes(_layout.TempDir);
-        if (size > free)
-            throw new ImageException($"{what} {digest}: the manifest gives {size} bytes, more than the {free} bytes the store {_layout.Root} can take");
-        string temp = Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+        EnsureRoom(digest, size, what);
+        string temp = TempBlobPath();
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -95,7 +109,7 @@ public sealed class OciLayoutStore
             Digest actual = Digest.FromHash(hash.GetHashAndReset());
             if (actual != digest)
                 throw new BlobVerificationException($"{what} {digest}: content has digest {actual}; the blob is corrupt or was tampered with");
-            File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+            PlaceVerified(temp, digest);
         }
         finally
         {

@@ -5,10 +5,13 @@ namespace Strata.Image.Unpack;
 /// <summary>Wraps a layer blob in the decompressor its media type names (gzip, zstd, or none).</summary>
 public static class LayerDecompression
 {
-    public static Stream Open(Stream blob, LayerCompression compression) => compression switch
+    /// <param name="blob">The compressed stream.</param>
+    /// <param name="compression">What the media type says.</param>
+    /// <param name="leaveOpen">Whether disposing the decompressor leaves <paramref name="blob"/> open (a plain tar is <paramref name="blob"/> itself).</param>
+    public static Stream Open(Stream blob, LayerCompression compression, bool leaveOpen = false) => compression switch
     {
-        LayerCompression.Gzip => new GZipStream(blob, CompressionMode.Decompress),
-        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob),
+        LayerCompression.Gzip => new GZipStream(blob, CompressionMode.Decompress, leaveOpen),
+        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob, leaveOpen: leaveOpen),
         _ => blob,
     };
 
