@@ -28,11 +28,7 @@ public sealed class LayersTests : IDisposable
     [Fact]
     public void Layers_shows_each_layers_changes_and_the_wasted_bytes()
     {
-        TestImage image = new(ShadowingLayers.All.Select(t => TestLayer.From(t, LayerCompression.Gzip, oci: true)).ToList(), oci: true, Platform.Host.Architecture);
-        using (var pusher = new RegistryPusher(_registry.BaseUri))
-            image.Push(pusher, "demo/shadowing", "1");
-        string reference = $"{_registry.Host}/demo/shadowing:1";
-        Assert.Equal(0, StrataCli.Run("pull", "-q", "--root", _root, reference).Code);
+        string reference = CliImages.PushAndPull(_registry, _root, "demo/shadowing", ShadowingLayers.All, out TestImage image);
 
         var run = StrataCli.Run("layers", "--root", _root, reference);
         Assert.True(run.Code == 0, run.Err);

@@ -26,16 +26,7 @@ public sealed class MountImageTests : IDisposable
 
     public void Dispose() => TreeDeleter.Delete(_dir);
 
-    private string PushAndPull(string repository, params byte[][] layers)
-    {
-        TestImage image = new(layers.Select(l => TestLayer.From(l, LayerCompression.Gzip, oci: true)).ToList(), oci: true, Platform.Host.Architecture);
-        using (var pusher = new RegistryPusher(_registry.BaseUri))
-            image.Push(pusher, repository, "1");
-        string reference = $"{_registry.Host}/{repository}:1";
-        var pull = StrataCli.Run("pull", "-q", "--root", Root, reference);
-        Assert.True(pull.Code == 0, pull.Err);
-        return reference;
-    }
+    private string PushAndPull(string repository, params byte[][] layers) => CliImages.PushAndPull(_registry, Root, repository, layers, out _);
 
     private string NewRootFs(string name)
     {

@@ -27,11 +27,7 @@ public sealed class WhichTests : IDisposable
     [Fact]
     public void Which_names_the_layer_of_each_path_or_what_deletes_it()
     {
-        TestImage image = new(ShadowingLayers.All.Select(t => TestLayer.From(t, LayerCompression.Gzip, oci: true)).ToList(), oci: true, Platform.Host.Architecture);
-        using (var pusher = new RegistryPusher(_registry.BaseUri))
-            image.Push(pusher, "demo/which", "1");
-        string reference = $"{_registry.Host}/demo/which:1";
-        Assert.Equal(0, StrataCli.Run("pull", "-q", "--root", _root, reference).Code);
+        string reference = CliImages.PushAndPull(_registry, _root, "demo/which", ShadowingLayers.All, out TestImage image);
         IReadOnlyList<Digest> chain = ChainId.Compute(image.Layers.Select(l => l.DiffId).ToList());
         string Ids(int layer) => $"chain id {chain[layer]}; diff id {image.Layers[layer].DiffId}; created by: step {layer}";
 

@@ -1,10 +1,11 @@
 namespace Strata.Image.Import;
 
 /// <summary>The next <c>length</c> bytes of a stream, read-only; disposes the stream with itself.</summary>
-internal sealed class BoundedReadStream : Stream
+internal sealed class BoundedReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private long _remaining;
+    private long _read;
 
     public BoundedReadStream(Stream inner, long length)
     {
@@ -12,7 +13,7 @@ internal sealed class BoundedReadStream : Stream
         _remaining = length;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesSoFar => _read;
 
     public override int Read(Span<byte> buffer)
     {
@@ -20,6 +21,7 @@ internal sealed class BoundedReadStream : Stream
             return 0;
         int n = _inner.Read(buffer[..(int)Math.Min(buffer.Length, _remaining)]);
         _remaining -= n;
+        _read += n;
         return n;
     }
 
@@ -29,35 +31,12 @@ internal sealed class BoundedReadStream : Stream
             return 0;
         int n = await _inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken).ConfigureAwait(false);
         _remaining -= n;
+        _read += n;
         return n;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Strata.Image.Json;
 
 namespace Strata.Image.Store;
@@ -78,44 +77,25 @@ public sealed class OciLayoutStore
     }
 
     /// <summary>
-    /// Copies a blob from a stream to the store, hashing as it goes; a short, long or wrong blob throws
-    /// <see cref="BlobVerificationException"/> naming it, and nothing is left in blobs/.
+    /// Copies a blob from a stream to the store, hashing as it goes (<see cref="BlobTeeStream"/>); a short, long or
+    /// wrong blob throws <see cref="BlobVerificationException"/> naming it, and nothing is left in blobs/.
     /// </summary>
-    public async Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel)
+    public Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel) => Task.Run(() =>
     {
         EnsureRoom(digest, size, what);
         string temp = TempBlobPath();
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long total = 0;
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                byte[] buffer = new byte[1 << 16];
-                int n;
-                while ((n = await source.ReadAsync(buffer, cancel).ConfigureAwait(false)) > 0)
-                {
-                    total += n;
-                    // Stop a registry that streams forever as soon as it passes the promised size.
-                    if (total > size)
-                        throw new BlobVerificationException($"{what} {digest}: the registry sent more than the {size} bytes the manifest gives");
-                    hash.AppendData(buffer, 0, n);
-                    await output.WriteAsync(buffer.AsMemory(0, n), cancel).ConfigureAwait(false);
-                }
-                output.Flush(flushToDisk: true);
-            }
-            if (total != size)
-                throw new BlobVerificationException($"{what} {digest}: got {total} bytes, the manifest gives {size}");
-            Digest actual = Digest.FromHash(hash.GetHashAndReset());
-            if (actual != digest)
-                throw new BlobVerificationException($"{what} {digest}: content has digest {actual}; the blob is corrupt or was tampered with");
+            using (var copy = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var tee = new BlobTeeStream(source, copy, digest, size, what, _ => { }, cancel))
+                tee.Finish();
             PlaceVerified(temp, digest);
         }
         finally
         {
             File.Delete(temp);
         }
-    }
+    }, cancel);
 
     public ImageIndex ReadIndex() =>
         JsonFiles.Parse(File.ReadAllBytes(_layout.IndexFile), ImageJsonContext.Default.ImageIndex, _layout.IndexFile);

@@ -56,13 +56,21 @@ public sealed class ObservingHandler : DelegatingHandler
             _open--;
     }
 
-    private sealed class ObservedStream(ObservingHandler owner, Digest blob, Stream inner) : Stream
+    private sealed class ObservedStream(ObservingHandler owner, Digest blob, Stream inner) : Strata.Image.ReadOnlyStream
     {
-        private long _position;
         private bool _held;
+        private long _read;
         private bool _closed;
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+        protected override long BytesSoFar => _read;
+
+        public override int Read(Span<byte> buffer)
+        {
+            byte[] chunk = new byte[buffer.Length];
+            int n = ReadAsync(chunk.AsMemory()).AsTask().GetAwaiter().GetResult();
+            chunk.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             await ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
@@ -74,24 +82,24 @@ public sealed class ObservingHandler : DelegatingHandler
             int limit = Math.Min(buffer.Length, owner.ChunkBytes);
             if (owner.HoldAt is { } hold && hold.Blob == blob && !_held)
             {
-                if (_position >= hold.Offset)
+                if (_read >= hold.Offset)
                 {
                     _held = true;
                     await hold.Hold().ConfigureAwait(false);
                 }
                 else
                 {
-                    limit = (int)Math.Min(limit, hold.Offset - _position);
+                    limit = (int)Math.Min(limit, hold.Offset - _read);
                 }
             }
             if (owner.FailAt is { } fail && fail.Blob == blob)
             {
-                if (_position >= fail.Offset)
+                if (_read >= fail.Offset)
                     throw new IOException("the test cut the connection");
-                limit = (int)Math.Min(limit, fail.Offset - _position);
+                limit = (int)Math.Min(limit, fail.Offset - _read);
             }
             int n = await inner.ReadAsync(buffer[..limit], cancellationToken).ConfigureAwait(false);
-            _position += n;
+            _read += n;
             if (n == 0)
                 MarkClosed();
             return n;
@@ -115,29 +123,5 @@ public sealed class ObservingHandler : DelegatingHandler
             }
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

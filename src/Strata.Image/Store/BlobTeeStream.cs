@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Strata.Image.Import;
+namespace Strata.Image.Store;
 
 /// <summary>
 /// A blob read once for two purposes: every byte the reader (the decompressor) takes from the source is also
@@ -8,7 +8,7 @@ namespace Strata.Image.Import;
 /// stopped at once; <see cref="Finish"/> reads what the reader left (a compressed stream's trailer) and checks
 /// size and digest.
 /// </summary>
-internal sealed class BlobTeeStream : Stream
+public sealed class BlobTeeStream : ReadOnlyStream
 {
     private readonly Stream _source;
     private readonly FileStream _copy;
@@ -18,6 +18,7 @@ internal sealed class BlobTeeStream : Stream
     private readonly string _what;
     private readonly Action<long> _onBytes;
     private readonly CancellationToken _cancel;
+    private long _read;
 
     public BlobTeeStream(Stream source, FileStream copy, Digest digest, long size, string what, Action<long> onBytes, CancellationToken cancel)
     {
@@ -30,9 +31,7 @@ internal sealed class BlobTeeStream : Stream
         _cancel = cancel;
     }
 
-    public long BytesRead { get; private set; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesSoFar => _read;
 
     public override int Read(Span<byte> buffer)
     {
@@ -40,13 +39,13 @@ internal sealed class BlobTeeStream : Stream
         int n = _source.Read(buffer);
         if (n == 0)
             return 0;
-        BytesRead += n;
+        _read += n;
         // Stop a source that streams forever as soon as it passes the promised size.
-        if (BytesRead > _size)
+        if (_read > _size)
             throw new BlobVerificationException($"{_what} {_digest}: the source sent more than the {_size} bytes the manifest gives");
         _hash.AppendData(buffer[..n]);
         _copy.Write(buffer[..n]);
-        _onBytes(BytesRead);
+        _onBytes(_read);
         return n;
     }
 
@@ -58,8 +57,8 @@ internal sealed class BlobTeeStream : Stream
         {
         }
         _copy.Flush(flushToDisk: true);
-        if (BytesRead != _size)
-            throw new BlobVerificationException($"{_what} {_digest}: got {BytesRead} bytes, the manifest gives {_size}");
+        if (_read != _size)
+            throw new BlobVerificationException($"{_what} {_digest}: got {_read} bytes, the manifest gives {_size}");
         Digest actual = Digest.FromHash(_hash.GetHashAndReset());
         if (actual != _digest)
             throw new BlobVerificationException($"{_what} {_digest}: content has digest {actual}; the blob is corrupt or was tampered with");
@@ -85,30 +84,6 @@ internal sealed class BlobTeeStream : Stream
             return null;
         }
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
