@@ -43,7 +43,9 @@ internal sealed class LayerStatus
     {
         if (changed && state is LayerState.Downloading or LayerState.Extracting)
             Started = now;
-        if (changed && state is LayerState.Complete or LayerState.Failed)
+        // The transfer ends when the layer is unpacked; waiting to move into place is not part of its speed.
+        bool ends = state is LayerState.Unpacked or LayerState.Failed || (state is LayerState.Complete && Finished is null);
+        if (changed && ends)
             Finished = now;
     }
 
@@ -56,6 +58,7 @@ internal sealed class LayerStatus
         LayerState.Exists => "Already exists",
         LayerState.Downloading => _words.Transfer,
         LayerState.Extracting => "Extracting",
+        LayerState.Unpacked => "Unpacked",
         LayerState.Complete => _words.Done,
         _ => "Failed",
     };
@@ -74,7 +77,7 @@ internal sealed class LayerStatus
     {
         LayerState.Downloading or LayerState.Extracting =>
             $"{Id}: {StateName,-14} {Units.Size(Last.Done) + "/" + Units.Size(Last.Total),-17} {Speed(now)}",
-        LayerState.Complete => $"{Id}: {StateName,-14} {Units.Size(Last.Total),-17} {Speed(now)}",
+        LayerState.Unpacked or LayerState.Complete => $"{Id}: {StateName,-14} {Units.Size(Last.Total),-17} {Speed(now)}",
         LayerState.Failed => $"{Id}: {StateName}: {Last.Error}",
         _ => $"{Id}: {StateName}",
     };

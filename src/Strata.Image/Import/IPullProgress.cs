@@ -15,6 +15,9 @@ public enum LayerState
     /// <summary>The blob is in the store already; only unpacking it.</summary>
     Extracting,
 
+    /// <summary>Verified and unpacked; waiting for the layers below it to be in place before it moves in.</summary>
+    Unpacked,
+
     /// <summary>Verified and in the store.</summary>
     Complete,
 

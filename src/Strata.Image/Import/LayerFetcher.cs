@@ -64,6 +64,7 @@ internal sealed class LayerFetcher
                 Report(job, LayerState.Downloading, 0);
                 staged = await Task.Run(() => StreamOnce(body, job, c), c).ConfigureAwait(false);
             }, cancel).ConfigureAwait(false);
+            Report(job, LayerState.Unpacked, job.Descriptor.Size);
             return staged ?? throw new ImageException($"{job.What} blob {job.Blob}: the source handed over no data");
         }
         catch
@@ -82,6 +83,7 @@ internal sealed class LayerFetcher
         {
             using FileStream blob = _blobs.OpenRead(job.Blob);
             UnpackResult unpacked = Unpack(blob, job, staging, _unpack, blobCheck: null, cancel);
+            Report(job, LayerState.Unpacked, job.Descriptor.Size);
             return new StagedLayer(staging, unpacked);
         }
         catch
