@@ -14,6 +14,10 @@ internal static class Program
                 Console.Out.Write(Usage.Text);
                 return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
             }
+            // mount.fuse3 runs "strata SOURCE MOUNTPOINT -o OPTIONS", and SOURCE may be any word, a command's
+            // name too (a mount of "layers"): no other command takes -o.
+            if (IsMountHelperForm(args))
+                return MountCommand.Run(args.AsSpan(1).ToArray(), source: args[0]);
             return args[0] switch
             {
                 "mount" => MountCommand.Run(args.AsSpan(1).ToArray(), source: null),
@@ -21,8 +25,11 @@ internal static class Program
                 "demo" => DemoCommand.Run(args.AsSpan(1).ToArray()),
                 "stats" => StatsCommand.Run(args.AsSpan(1).ToArray()),
                 "pull" => PullCommand.Run(args.AsSpan(1).ToArray()),
+                "load" => LoadCommand.Run(args.AsSpan(1).ToArray()),
                 "images" => ImagesCommand.Run(args.AsSpan(1).ToArray()),
                 "inspect" => InspectCommand.Run(args.AsSpan(1).ToArray()),
+                "layers" => LayersCommand.Run(args.AsSpan(1).ToArray()),
+                "which" => WhichCommand.Run(args.AsSpan(1).ToArray()),
                 "mount-image" => MountImageCommand.Run(args.AsSpan(1).ToArray()),
                 "diff" => DiffCommand.Run(args.AsSpan(1).ToArray()),
                 "rmi" => RmiCommand.Run(args.AsSpan(1).ToArray()),
@@ -41,6 +48,9 @@ internal static class Program
             return e.ExitCode;
         }
     }
+
+    private static bool IsMountHelperForm(string[] args) =>
+        args.Length >= 3 && args[0] != "mount" && !args[0].StartsWith('-') && !args[1].StartsWith('-') && args.AsSpan(2).Contains("-o");
 
     private static int Version()
     {

@@ -19,15 +19,29 @@ internal static class Usage
           strata demo
               Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
               lands in the upper dir, and unmounts.
-          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [--no-devices] [-q] IMAGE
+          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http | --insecure] [--no-devices] [-q] IMAGE
               Fetches an image (OCI or Docker; an index is resolved to the platform, by default the host's)
-              into the store, verifies every blob and layer, and unpacks the layers. localhost and 127.0.0.1
-              use plain HTTP. Credentials come from ~/.docker/config.json.
+              into the store: three layers at a time, each verified and unpacked as it streams in; a layer
+              the store has is not fetched again. Shows a line per layer (redrawn in place on a terminal,
+              plain start and done lines otherwise; -q: only the image id). localhost and 127.0.0.1 use
+              plain HTTP; --insecure is HTTPS without certificate checks. Credentials come from
+              ~/.docker/config.json.
+          strata load [--root DIR] [--name NAME[:TAG]] [--platform OS/ARCH[/VARIANT]] [-q] FILE|DIR|-
+              Imports images without a registry: a 'docker save' tar (old layout or OCI inside), an OCI image
+              layout dir, or an OCI archive (gzip or zstd compressed too; - reads standard input). Every blob
+              and layer is verified as pull verifies it. Names come from the archive; --name names its one image.
           strata images [--root DIR] [-q]
               Lists the images in the store: name, tag, image id, created, size, layers.
           strata inspect [--root DIR] [--manifest | --config] IMAGE
               Shows an image's manifest and config, and per layer its digest, diff id, chain id, size,
               created_by and dir in the store. --manifest and --config print that JSON as stored.
+          strata layers [--root DIR] [-v] IMAGE
+              Per layer (bottom first): what it adds, changes and deletes over the layers below (A/C/D as
+              'strata diff' counts them), its size, and how much of it higher layers overwrite or delete; then
+              the image's wasted bytes and its efficiency (1 - wasted/total). -v lists the paths.
+          strata which [--root DIR] IMAGE PATH...
+              For each path, the layer its visible version comes from (index, chain id, diff id, created_by),
+              or the layer whose whiteout or opaque dir deletes it, or that no layer has it (exit code 1).
           strata mount-image [--root DIR] [--driver strata|kernel] IMAGE ROOTFS
               Makes a new writable layer in the store and mounts it over the image's layers at ROOTFS: with
               our server (strata, the default: any number of layers) or with kernel overlayfs (kernel).

@@ -42,7 +42,7 @@ public sealed class KernelMountTests : IDisposable
         Run(layout.Overlay2Dir, "mount", "-t", "overlay", "-o", $"lowerdir={lowerdir}", "none", merged);
         try
         {
-            Assert.Equal(["bin", "etc", "long", "old", "opq", "run", "utf"], Fs.Names(merged));
+            Assert.Equal(["bin", "etc", "long", "old", "opq", "run", "swap", "utf"], Fs.Names(merged));
             Assert.Equal(["new"], Fs.Names(Path.Combine(merged, "opq")));
             Assert.Empty(Fs.Names(Path.Combine(merged, "old")));
             Assert.Equal(["extra", "sym", "tool", "tool-link"], Fs.Names(Path.Combine(merged, "bin")));

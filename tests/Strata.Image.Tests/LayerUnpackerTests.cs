@@ -28,7 +28,7 @@ public sealed class LayerUnpackerTests : IDisposable
     {
         UnpackResult result = Unpack(SampleLayers.Base());
         SampleLayers.ExpectBase(Layer);
-        Assert.Equal(14, result.Entries);
+        Assert.Equal(17, result.Entries);
     }
 
     [Fact]

@@ -26,16 +26,7 @@ public sealed class MountImageTests : IDisposable
 
     public void Dispose() => TreeDeleter.Delete(_dir);
 
-    private string PushAndPull(string repository, params byte[][] layers)
-    {
-        TestImage image = new(layers.Select(l => TestLayer.From(l, LayerCompression.Gzip, oci: true)).ToList(), oci: true, Platform.Host.Architecture);
-        using (var pusher = new RegistryPusher(_registry.BaseUri))
-            image.Push(pusher, repository, "1");
-        string reference = $"{_registry.Host}/{repository}:1";
-        var pull = StrataCli.Run("pull", "-q", "--root", Root, reference);
-        Assert.True(pull.Code == 0, pull.Err);
-        return reference;
-    }
+    private string PushAndPull(string repository, params byte[][] layers) => CliImages.PushAndPull(_registry, Root, repository, layers, out _);
 
     private string NewRootFs(string name)
     {
@@ -73,7 +64,7 @@ public sealed class MountImageTests : IDisposable
         string rootFs = NewRootFs("rootfs");
         WithMount(reference, driver, rootFs, () =>
         {
-            Assert.Equal(["bin", "etc", "long", "old", "opq", "run", "utf"], Fs.Names(rootFs));
+            Assert.Equal(["bin", "etc", "long", "old", "opq", "run", "swap", "utf"], Fs.Names(rootFs));
             Assert.Equal(["new"], Fs.Names(Path.Combine(rootFs, "opq")));
             Assert.Empty(Fs.Names(Path.Combine(rootFs, "old")));
             Assert.Equal("root:x:0:0:changed\n", File.ReadAllText(Path.Combine(rootFs, "etc/passwd")));
@@ -118,6 +109,36 @@ public sealed class MountImageTests : IDisposable
         var again = StrataCli.Run("diff", "--root", Root, rootFs);
         Assert.True(again.Code == 0, again.Err);
         Assert.Contains("A /run/x", again.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("strata")]
+    [InlineData("kernel")]
+    public void The_mounted_root_is_the_expected_tree_and_the_tree_umoci_unpacks(string driver)
+    {
+        string reference = PushAndPull($"demo/tree-{driver}", SampleLayers.Base(), SampleLayers.Changes(), SampleLayers.Top());
+        // umoci applies the same layers one over the other into a plain dir: an independent unpacker.
+        string layout = Path.Combine(_dir, "layout");
+        Skopeo.Copy($"docker://{reference}", $"oci:{layout}:t");
+        string bundle = Path.Combine(_dir, "bundle");
+        var umoci = StrataCli.Tool("umoci", "unpack", "--image", $"{layout}:t", bundle);
+        Assert.True(umoci.Code == 0, umoci.Err);
+        string unpacked = Path.Combine(bundle, "rootfs");
+
+        string rootFs = NewRootFs("rootfs");
+        WithMount(reference, driver, rootFs, () =>
+        {
+            Assert.Equal(SampleLayers.ExpectedRoot, Fs.Listing(rootFs));
+            Assert.Equal(SampleLayers.ExpectedRoot, Fs.Listing(unpacked));
+            Assert.Equal("de-ja", Fs.Xattr(Path.Combine(rootFs, SampleLayers.Utf8Name), "user.lang"));
+            Assert.Null(Fs.Xattr(Path.Combine(rootFs, "etc/passwd"), "user.test"));
+            Assert.Equal(
+                TreeSnapshot.Take(unpacked, includeOverlayXattrs: true, includeOwnersAndUserXattrs: true),
+                TreeSnapshot.Take(rootFs, includeOverlayXattrs: true, includeOwnersAndUserXattrs: true));
+            var tool = Fs.Stat(Path.Combine(rootFs, "bin/tool"));
+            Assert.Equal((1000u, 1001u, 2u), (tool.Uid, tool.Gid, tool.LinkCount));
+            Assert.Equal(tool.Inode, Fs.Stat(Path.Combine(rootFs, "bin/tool-link")).Inode);
+        });
     }
 
     [Fact]

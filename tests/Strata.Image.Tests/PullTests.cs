@@ -210,17 +210,7 @@ public sealed class PullTests : IDisposable
         Assert.Contains("demo/nothing-here", e.Message, StringComparison.Ordinal);
     }
 
-    private void AssertNothingHalfWritten()
-    {
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_layout.TempDir));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_layout.ImageDbDir));
-        Assert.False(File.Exists(_layout.RepositoriesFile));
-        // Only layers with a record may have a dir; a failed pull may keep the good layers below the bad one.
-        var recorded = Directory.EnumerateFiles(_layout.LayerDbDir).Select(f => Path.GetFileNameWithoutExtension(f)).ToHashSet();
-        foreach (string dir in Directory.EnumerateDirectories(_layout.Overlay2Dir).Select(d => Path.GetFileName(d)).Where(n => n != "l"))
-            Assert.Contains(dir, recorded);
-        Assert.Equal(recorded.Count, Directory.EnumerateFileSystemEntries(_layout.ShortLinksDir).Count());
-    }
+    private void AssertNothingHalfWritten() => StoreAssert.NothingHalfWritten(_layout);
 
     private void AssertOverlay2Tree(ImageRecord image)
     {

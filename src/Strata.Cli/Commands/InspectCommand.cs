@@ -22,7 +22,6 @@ internal static class InspectCommand
             var layout = new StoreLayout(parsed.Root);
             ImageRecord image = new ImageStore(layout).Resolve(name);
             var blobs = new OciLayoutStore(layout);
-            var layers = new LayerStore(layout);
             Digest configDigest = Digest.Parse(image.Id);
             if (parsed.Has("--manifest") || parsed.Has("--config"))
             {
@@ -32,33 +31,29 @@ internal static class InspectCommand
                 raw.Write(blobs.ReadAll(parsed.Has("--manifest") ? Digest.Parse(image.ManifestDigest) : configDigest));
                 return ExitCodes.Ok;
             }
-            ImageConfig config = JsonFiles.Parse(blobs.ReadAll(configDigest), ImageJsonContext.Default.ImageConfig, $"config {configDigest}");
-            Digest manifestDigest = Digest.Parse(image.ManifestDigest);
-            ImageManifest manifest = JsonFiles.Parse(blobs.ReadAll(manifestDigest), ImageJsonContext.Default.ImageManifest, $"manifest {manifestDigest}");
+            ImageDetails details = ImageDetails.Load(layout, image);
+            ImageConfig config = details.Config;
             var names = new ImageStore(layout).List().Where(t => t.Image.Id == image.Id && t.Name != "<none>").Select(t => $"{t.Name}:{t.Tag}");
-            List<HistoryEntry> history = (config.History ?? []).Where(h => !h.EmptyLayer).ToList();
 
             var o = Console.Out;
             o.WriteLine($"Id:         {image.Id}");
             o.WriteLine($"Names:      {string.Join(", ", names)}");
             o.WriteLine($"Manifest:   {image.ManifestDigest} ({image.ManifestMediaType})");
-            o.WriteLine($"Config:     {image.Id} ({manifest.Config?.MediaType})");
+            o.WriteLine($"Config:     {image.Id} ({details.Manifest.Config?.MediaType})");
             o.WriteLine($"Created:    {Units.Time(config.Created)}");
             o.WriteLine($"Platform:   {config.Os}/{config.Architecture}{(config.Variant is null ? "" : "/" + config.Variant)}");
             o.WriteLine($"Size:       {Units.Size(image.Size)} ({image.Size.ToString(CultureInfo.InvariantCulture)} bytes)");
             o.WriteLine($"Layers:     {image.Layers.Count}");
-            for (int i = 0; i < image.Layers.Count; i++)
+            foreach (ImageLayerDetails layer in details.Layers)
             {
-                LayerRecord layer = layers.Get(Digest.Parse(image.Layers[i]));
-                Descriptor? blob = manifest.Layers is { } l && i < l.Count ? l[i] : null;
-                o.WriteLine($"  [{i}] digest:     {blob?.Digest ?? layer.BlobDigest}");
-                o.WriteLine($"      media type: {blob?.MediaType}");
-                o.WriteLine($"      blob size:  {blob?.Size.ToString(CultureInfo.InvariantCulture)}");
-                o.WriteLine($"      diff id:    {layer.DiffId}");
-                o.WriteLine($"      chain id:   {layer.ChainId}");
-                o.WriteLine($"      size:       {Units.Size(layer.Size)}");
-                o.WriteLine($"      created by: {(i < history.Count ? history[i].CreatedBy : null) ?? "-"}");
-                o.WriteLine($"      dir:        {layers.DiffDir(layer)}");
+                o.WriteLine($"  [{layer.Index}] digest:     {layer.Blob?.Digest ?? layer.Record.BlobDigest}");
+                o.WriteLine($"      media type: {layer.Blob?.MediaType}");
+                o.WriteLine($"      blob size:  {layer.Blob?.Size.ToString(CultureInfo.InvariantCulture)}");
+                o.WriteLine($"      diff id:    {layer.Record.DiffId}");
+                o.WriteLine($"      chain id:   {layer.Record.ChainId}");
+                o.WriteLine($"      size:       {Units.Size(layer.Record.Size)}");
+                o.WriteLine($"      created by: {layer.CreatedBy ?? "-"}");
+                o.WriteLine($"      dir:        {layer.DiffDir}");
             }
             return ExitCodes.Ok;
         });

@@ -15,4 +15,5 @@ namespace Strata.Image.Json;
 [JsonSerializable(typeof(ImageRecord))]
 [JsonSerializable(typeof(RepositoriesFile))]
 [JsonSerializable(typeof(ContainerRecord))]
+[JsonSerializable(typeof(List<DockerArchiveEntry>))]
 public sealed partial class ImageJsonContext : JsonSerializerContext;

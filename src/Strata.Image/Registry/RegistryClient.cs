@@ -24,24 +24,39 @@ public sealed class RegistryClient : IDisposable
     private readonly RetryPolicy _retry;
     private AuthenticationHeaderValue? _authorization;
 
-    public RegistryClient(string registry, bool plainHttp, DockerCredentials? credentials, HttpMessageHandler? handler = null, RetryPolicy? retry = null)
+    /// <param name="registry">The registry host (and port).</param>
+    /// <param name="plainHttp">Plain HTTP (localhost and loopback addresses get it anyway).</param>
+    /// <param name="credentials">For the Basic or token challenge.</param>
+    /// <param name="handler">For tests; null is a handler that follows no redirect and decompresses nothing.</param>
+    /// <param name="retry">How failed requests are tried again.</param>
+    /// <param name="insecure">HTTPS, loopback too, without checking the certificate.</param>
+    public RegistryClient(string registry, bool plainHttp, DockerCredentials? credentials, HttpMessageHandler? handler = null, RetryPolicy? retry = null, bool insecure = false)
     {
         _registry = registry;
         _retry = retry ?? RetryPolicy.Default;
         string host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
-        _baseUri = new Uri($"{(plainHttp || IsLoopback(host) ? "http" : "https")}://{host}/");
+        _baseUri = new Uri($"{(!insecure && (plainHttp || IsLoopback(host)) ? "http" : "https")}://{host}/");
         _credentials = credentials;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = _retry.ResponseTimeout,
-        })
+        _http = new HttpClient(handler ?? DefaultHandler(_retry, insecure))
         {
             // Each attempt has its own bounds (RetryPolicy); this one only stops a request nothing else stopped.
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("strata/0.1");
+    }
+
+    /// <summary>Redirects are followed by hand (see SendAsync) and blobs must arrive as stored, so neither is done by the handler.</summary>
+    private static SocketsHttpHandler DefaultHandler(RetryPolicy retry, bool insecure)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = retry.ResponseTimeout,
+        };
+        if (insecure)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        return handler;
     }
 
     /// <summary>localhost and loopback addresses get plain HTTP without asking, as docker does.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Strata.Image.Json;
 
 namespace Strata.Image.Store;
@@ -36,6 +35,23 @@ public sealed class OciLayoutStore
 
     public string PathOf(Digest digest) => _layout.BlobPath(digest);
 
+    /// <summary>A fresh path in tmp/ for a blob being written (same filesystem as blobs/, so it moves in by rename).</summary>
+    public string TempBlobPath() => Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+
+    /// <summary>
+    /// Refuses a blob bigger than the store's filesystem has free, before a byte of it is fetched: a manifest may
+    /// claim any size, and a registry that then streams for ever must not fill the disk first.
+    /// </summary>
+    public void EnsureRoom(Digest digest, long size, string what)
+    {
+        long free = Unpack.UnpackBudget.FreeBytes(_layout.TempDir);
+        if (size > free)
+            throw new ImageException($"{what} {digest}: the manifest gives {size} bytes, more than the {free} bytes the store {_layout.Root} can take");
+    }
+
+    /// <summary>Moves a blob that has been checked against its digest and size from tmp/ into blobs/.</summary>
+    public void PlaceVerified(string temp, Digest digest) => File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+
     public FileStream OpenRead(Digest digest) => new(_layout.BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
     public byte[] ReadAll(Digest digest) => File.ReadAllBytes(_layout.BlobPath(digest));
@@ -48,11 +64,11 @@ public sealed class OciLayoutStore
             throw new BlobVerificationException($"{what} {digest}: content has digest {actual}");
         if (Has(digest, data.Length))
             return;
-        string temp = Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+        string temp = TempBlobPath();
         try
         {
             JsonFiles.WriteAtomically(temp, data);
-            File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+            PlaceVerified(temp, digest);
         }
         finally
         {
@@ -61,47 +77,25 @@ public sealed class OciLayoutStore
     }
 
     /// <summary>
-    /// Copies a blob from a stream to the store, hashing as it goes; a short, long or wrong blob throws
-    /// <see cref="BlobVerificationException"/> naming it, and nothing is left in blobs/.
+    /// Copies a blob from a stream to the store, hashing as it goes (<see cref="BlobTeeStream"/>); a short, long or
+    /// wrong blob throws <see cref="BlobVerificationException"/> naming it, and nothing is left in blobs/.
     /// </summary>
-    public async Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel)
+    public Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel) => Task.Run(() =>
     {
-        // A manifest may claim any size; a registry that then streams forever must not fill the disk first.
-        long free = Unpack.UnpackBudget.FreeBytes(_layout.TempDir);
-        if (size > free)
-            throw new ImageException($"{what} {digest}: the manifest gives {size} bytes, more than the {free} bytes the store {_layout.Root} can take");
-        string temp = Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
+        EnsureRoom(digest, size, what);
+        string temp = TempBlobPath();
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long total = 0;
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                byte[] buffer = new byte[1 << 16];
-                int n;
-                while ((n = await source.ReadAsync(buffer, cancel).ConfigureAwait(false)) > 0)
-                {
-                    total += n;
-                    // Stop a registry that streams forever as soon as it passes the promised size.
-                    if (total > size)
-                        throw new BlobVerificationException($"{what} {digest}: the registry sent more than the {size} bytes the manifest gives");
-                    hash.AppendData(buffer, 0, n);
-                    await output.WriteAsync(buffer.AsMemory(0, n), cancel).ConfigureAwait(false);
-                }
-                output.Flush(flushToDisk: true);
-            }
-            if (total != size)
-                throw new BlobVerificationException($"{what} {digest}: got {total} bytes, the manifest gives {size}");
-            Digest actual = Digest.FromHash(hash.GetHashAndReset());
-            if (actual != digest)
-                throw new BlobVerificationException($"{what} {digest}: content has digest {actual}; the blob is corrupt or was tampered with");
-            File.Move(temp, _layout.BlobPath(digest), overwrite: true);
+            using (var copy = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var tee = new BlobTeeStream(source, copy, digest, size, what, _ => { }, cancel))
+                tee.Finish();
+            PlaceVerified(temp, digest);
         }
         finally
         {
             File.Delete(temp);
         }
-    }
+    }, cancel);
 
     public ImageIndex ReadIndex() =>
         JsonFiles.Parse(File.ReadAllBytes(_layout.IndexFile), ImageJsonContext.Default.ImageIndex, _layout.IndexFile);
@@ -119,6 +113,16 @@ public sealed class OciLayoutStore
             Platform = manifest.Platform,
             Annotations = new Dictionary<string, string> { [RefNameAnnotation] = refName },
         });
+        WriteIndex(index);
+    }
+
+    /// <summary>Lists a manifest in index.json without a name (an image loaded without one), unless it is there already.</summary>
+    public void AddUnnamed(Descriptor manifest)
+    {
+        ImageIndex index = ReadIndex();
+        if (index.Manifests.Any(m => m.Digest == manifest.Digest))
+            return;
+        index.Manifests.Add(new Descriptor { MediaType = manifest.MediaType, Digest = manifest.Digest, Size = manifest.Size, Platform = manifest.Platform });
         WriteIndex(index);
     }
 

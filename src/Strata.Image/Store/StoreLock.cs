@@ -14,8 +14,8 @@ public sealed class StoreLock : IDisposable
         _file = file;
     }
 
-    /// <summary>Takes the lock, waiting up to <paramref name="timeout"/> for another writer (and saying so on <paramref name="progress"/>).</summary>
-    public static StoreLock Acquire(StoreLayout layout, TimeSpan timeout, TextWriter? progress = null)
+    /// <summary>Takes the lock, waiting up to <paramref name="timeout"/> for another writer (and saying so to <paramref name="waiting"/>).</summary>
+    public static StoreLock Acquire(StoreLayout layout, TimeSpan timeout, Action<string>? waiting = null)
     {
         Directory.CreateDirectory(layout.Root);
         string path = Path.Combine(layout.Root, "lock");
@@ -34,9 +34,9 @@ public sealed class StoreLock : IDisposable
             }
             catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(path))
             {
-                if (!told && progress is not null)
+                if (!told && waiting is not null)
                 {
-                    progress.WriteLine($"waiting for the store {layout.Root}: another strata process{Holder(path)} holds {path}");
+                    waiting($"waiting for the store {layout.Root}: another strata process{Holder(path)} holds {path}");
                     told = true;
                 }
                 Thread.Sleep(200);

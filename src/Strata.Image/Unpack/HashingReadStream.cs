@@ -7,10 +7,12 @@ public sealed class HashingReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly bool _leaveOpen;
 
-    public HashingReadStream(Stream inner)
+    public HashingReadStream(Stream inner, bool leaveOpen = false)
     {
         _inner = inner;
+        _leaveOpen = leaveOpen;
     }
 
     public long BytesRead { get; private set; }
@@ -40,7 +42,8 @@ public sealed class HashingReadStream : ReadOnlyStream
         if (disposing)
         {
             _hash.Dispose();
-            _inner.Dispose();
+            if (!_leaveOpen)
+                _inner.Dispose();
         }
         base.Dispose(disposing);
     }

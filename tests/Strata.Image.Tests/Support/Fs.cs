@@ -37,4 +37,26 @@ public static class Fs
 
     public static bool AnyOciMarker(string dir) =>
         Directory.EnumerateFileSystemEntries(dir, ".wh.*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Any();
+
+    /// <summary>Every entry below a dir as "path type mode [content or target]", sorted: a tree to compare with an expected one.</summary>
+    public static List<string> Listing(string root)
+    {
+        var lines = new List<string>();
+        foreach (string full in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            StatX st = Stat(full);
+            string mode = Convert.ToString(st.Mode & 0xFFF, 8);
+            string relative = Path.GetRelativePath(root, full);
+            lines.Add((st.Mode & FileType.S_IFMT) switch
+            {
+                FileType.S_IFDIR => $"{relative} dir {mode}",
+                FileType.S_IFREG => $"{relative} file {mode} {File.ReadAllText(full).Replace("\n", "\\n", StringComparison.Ordinal)}",
+                FileType.S_IFLNK => $"{relative} symlink -> {new FileInfo(full).LinkTarget}",
+                FileType.S_IFIFO => $"{relative} fifo {mode}",
+                _ => $"{relative} other {Convert.ToString(st.Mode, 8)}",
+            });
+        }
+        lines.Sort(StringComparer.Ordinal);
+        return lines;
+    }
 }

@@ -15,7 +15,16 @@ public sealed class RegistryFixture : IDisposable
     private readonly Process _process;
 
     public RegistryFixture()
+        : this(tls: false)
     {
+    }
+
+    /// <summary>A registry that serves HTTPS with a self-signed certificate for 127.0.0.1 (what --insecure is for).</summary>
+    public static RegistryFixture WithTls() => new(tls: true);
+
+    private RegistryFixture(bool tls)
+    {
+        Tls = tls;
         Dir = Directory.CreateTempSubdirectory("strata-registry-").FullName;
         StorageDir = Path.Combine(Dir, "storage");
         Directory.CreateDirectory(StorageDir);
@@ -36,6 +45,7 @@ public sealed class RegistryFixture : IDisposable
                 enabled: true
             http:
               addr: 127.0.0.1:{Port}
+            {(tls ? TlsConfig() : "")}
             """);
         var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("serve");
@@ -50,6 +60,8 @@ public sealed class RegistryFixture : IDisposable
 
     private readonly List<string> _log = [];
 
+    public bool Tls { get; }
+
     public string Dir { get; }
 
     public string StorageDir { get; }
@@ -58,11 +70,41 @@ public sealed class RegistryFixture : IDisposable
 
     public string Host => $"127.0.0.1:{Port}";
 
-    public Uri BaseUri => new($"http://{Host}/");
+    public Uri BaseUri => new($"{(Tls ? "https" : "http")}://{Host}/");
+
+    /// <summary>A handler for the test's own requests: the TLS registry's certificate is self-signed.</summary>
+    public HttpMessageHandler NewHandler()
+    {
+        var handler = new SocketsHttpHandler();
+        if (Tls)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        return handler;
+    }
+
+    /// <summary>The http.tls section: a fresh self-signed certificate for 127.0.0.1, as PEM files next to the config.</summary>
+    private string TlsConfig()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        string certFile = Path.Combine(Dir, "cert.pem");
+        string keyFile = Path.Combine(Dir, "key.pem");
+        File.WriteAllText(certFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return $"""
+              tls:
+                certificate: {certFile}
+                key: {keyFile}
+            """;
+    }
 
     private void WaitUntilReady()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(NewHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {

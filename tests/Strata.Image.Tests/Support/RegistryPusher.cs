@@ -6,12 +6,13 @@ namespace Strata.Image.Tests.Support;
 /// <summary>Uploads blobs (POST then monolithic PUT) and manifests through the distribution API, as a test's own push.</summary>
 public sealed class RegistryPusher : IDisposable
 {
-    private readonly HttpClient _http = new();
+    private readonly HttpClient _http;
     private readonly Uri _base;
 
-    public RegistryPusher(Uri baseUri)
+    public RegistryPusher(Uri baseUri, HttpMessageHandler? handler = null)
     {
         _base = baseUri;
+        _http = handler is null ? new HttpClient() : new HttpClient(handler);
     }
 
     public void Dispose() => _http.Dispose();
