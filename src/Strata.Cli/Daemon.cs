@@ -57,25 +57,33 @@ internal static class Daemon
     /// <summary>In the child, first of all: a session of its own, so that the terminal's ^C and hangup do not reach it.</summary>
     public static void LeaveTerminalSession() => Libc.setsid();
 
-    /// <summary>In the child, once the mount is live: tell the parent, then let go of its pipes.</summary>
+    /// <summary>
+    /// In the child, once the mount is live: tell the parent, then let go of its pipes. What the server still has
+    /// to say (the kernel aborted a hung connection, a request failed inside) goes to the kernel log (dmesg), one
+    /// record per line, since it has no terminal; where /dev/kmsg cannot be written (not root), nowhere.
+    /// </summary>
     public static void ReportReadyAndDetach()
     {
         Console.Out.WriteLine(Ready);
         Console.Out.Flush();
         int devNull = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, "/dev/null", OpenFlags.O_RDWR);
+        int kernelLog = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, "/dev/kmsg", OpenFlags.O_WRONLY);
         if (devNull >= 0)
         {
             Libc.dup2(devNull, 0);
             Libc.dup2(devNull, 1);
-            Libc.dup2(devNull, 2);
+            Libc.dup2(kernelLog >= 0 ? kernelLog : devNull, 2);
             Posix.Posix.Close(devNull);
         }
+        if (kernelLog >= 0)
+            Posix.Posix.Close(kernelLog);
     }
 
     /// <summary>In the child, when mounting failed: the parent prints the message and exits with the code.</summary>
     public static void ReportError(int exitCode, string message)
     {
-        Console.Out.WriteLine($"{ErrorPrefix}{exitCode} {message}");
+        // One line is the protocol: a newline in the message (a path from the options) must not end it early.
+        Console.Out.WriteLine($"{ErrorPrefix}{exitCode} {Printable.Of(message)}");
         Console.Out.Flush();
     }
 }

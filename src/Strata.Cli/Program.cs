@@ -36,7 +36,8 @@ internal static class Program
         }
         catch (CliException e)
         {
-            Console.Error.WriteLine($"strata: {e.Message}");
+            // Names from a hostile tar, registry or option string may hold newlines: the error stays one line.
+            Console.Error.WriteLine($"strata: {Strata.Posix.Printable.Of(e.Message)}");
             return e.ExitCode;
         }
     }

@@ -19,7 +19,7 @@ internal static class Usage
           strata demo
               Builds the overlay walkthrough's layers in a temp dir, mounts them, shows each step and what
               lands in the upper dir, and unmounts.
-          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [-q] IMAGE
+          strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [--no-devices] [-q] IMAGE
               Fetches an image (OCI or Docker; an index is resolved to the platform, by default the host's)
               into the store, verifies every blob and layer, and unpacks the layers. localhost and 127.0.0.1
               use plain HTTP. Credentials come from ~/.docker/config.json.

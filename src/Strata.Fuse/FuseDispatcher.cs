@@ -20,6 +20,9 @@ internal sealed class FuseDispatcher
     /// <summary>The kernel's READLINK buffer is one page minus the NUL it adds.</summary>
     private const int ReadLinkMax = 4095;
 
+    /// <summary>The most a COPY_FILE_RANGE (not _64) reply can count: page-aligned, below 4 GiB.</summary>
+    private const long CopyFileRange32Max = 0xFFFF_F000;
+
     private static readonly int InHeaderSize = Unsafe.SizeOf<FuseInHeader>();
     private static readonly int OutHeaderSize = Unsafe.SizeOf<FuseOutHeader>();
 
@@ -273,8 +276,14 @@ internal sealed class FuseDispatcher
                 bodyLength = Unsafe.SizeOf<FuseLSeekOut>();
                 return 0;
             }
+            case FuseOpcode.CopyFileRange:
+            case FuseOpcode.CopyFileRange64:
+                return HandleCopyFileRange(in ctx, node, header.Opcode == FuseOpcode.CopyFileRange64, payload, body, ref bodyLength);
             default:
-                // GETLK/SETLK (the kernel then does local locks), STATX, SYNCFS, IOCTL, POLL, TMPFILE, ...
+                // GETLK/SETLK/SETLKW and flock are only sent when INIT grants FUSE_POSIX_LOCKS/FUSE_FLOCK_LOCKS,
+                // which we do not ask for: the kernel then keeps locks itself, which is right for one mount.
+                // POLL: ENOSYS makes the kernel report files always ready, as regular files are anyway.
+                // STATX, SYNCFS, IOCTL, BMAP, TMPFILE, ...
                 return -Errno.ENOSYS;
         }
     }
@@ -385,6 +394,30 @@ internal sealed class FuseDispatcher
         if (r >= 0)
             bodyLength = entrySize + Unsafe.SizeOf<FuseOpenOut>();
         return r;
+    }
+
+    /// <summary>
+    /// COPY_FILE_RANGE answers with fuse_write_out, whose 32-bit count cannot hold more than 4 GiB, so a copy is
+    /// cut to what it can report; COPY_FILE_RANGE_64 answers with a 64-bit count.
+    /// </summary>
+    private int HandleCopyFileRange(in FuseRequestContext ctx, ulong node, bool wide, ReadOnlySpan<byte> payload, Span<byte> body, ref int bodyLength)
+    {
+        ref readonly FuseCopyFileRangeIn input = ref Take<FuseCopyFileRangeIn>(ref payload);
+        long length = (long)Math.Min(input.Length, (ulong)(wide ? long.MaxValue : CopyFileRange32Max));
+        long r = fs.CopyFileRange(in ctx, node, input.FhIn, (long)input.OffsetIn, input.NodeIdOut, input.FhOut, (long)input.OffsetOut, length, input.Flags);
+        if (r < 0)
+            return r < -4095 ? -Errno.EIO : (int)r;
+        if (wide)
+        {
+            Place<FuseCopyFileRangeOut>(body).BytesCopied = (ulong)r;
+            bodyLength = Unsafe.SizeOf<FuseCopyFileRangeOut>();
+        }
+        else
+        {
+            Place<FuseWriteOut>(body).Size = (uint)Math.Min(r, CopyFileRange32Max);
+            bodyLength = Unsafe.SizeOf<FuseWriteOut>();
+        }
+        return 0;
     }
 
     private static int EntryReply(int result, ref int bodyLength) => StructReply<FuseEntryOut>(result, ref bodyLength);

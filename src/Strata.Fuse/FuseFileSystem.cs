@@ -120,4 +120,11 @@ public abstract class FuseFileSystem
 
     /// <summary>SEEK_DATA/SEEK_HOLE (the kernel handles the others itself). Returns the new offset or a negative errno.</summary>
     public virtual long LSeek(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, int whence) => -Errno.ENOSYS;
+
+    /// <summary>
+    /// copy_file_range from an open file of <paramref name="nodeIn"/> to one of <paramref name="nodeOut"/> (both on
+    /// this mount). Returns the bytes copied or a negative errno; EOPNOTSUPP or EXDEV makes the kernel copy by
+    /// reading and writing instead.
+    /// </summary>
+    public virtual long CopyFileRange(in FuseRequestContext ctx, ulong nodeIn, ulong fhIn, long offsetIn, ulong nodeOut, ulong fhOut, long offsetOut, long length, ulong flags) => -Errno.ENOSYS;
 }

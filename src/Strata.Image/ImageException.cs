@@ -64,6 +64,19 @@ public sealed class RegistryException : ImageException
     {
     }
 
+    public RegistryException(string message, int status, TimeSpan? retryAfter)
+        : base(message)
+    {
+        Status = status;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>The HTTP status the registry answered, when that was the failure.</summary>
+    public int? Status { get; }
+
+    /// <summary>How long the registry asked us to wait (Retry-After of a 429 or 503).</summary>
+    public TimeSpan? RetryAfter { get; }
+
     public RegistryException(string message)
         : base(message)
     {

@@ -17,6 +17,10 @@ public sealed record PullOptions
     public string? DockerConfigPath { get; init; }
 
     public HttpMessageHandler? Handler { get; init; }
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    public UnpackOptions Unpack { get; init; } = UnpackOptions.Default;
 }
 
 /// <summary>What a pull stored: the image, its manifest digest, and which layers were fetched versus already there.</summary>
@@ -47,11 +51,11 @@ public sealed class Puller
 
     public async Task<PullResult> PullAsync(ImageReference reference, PullOptions options, CancellationToken cancel = default)
     {
-        using var storeLock = StoreLock.Acquire(_layout, TimeSpan.FromMinutes(10));
+        using var storeLock = StoreLock.Acquire(_layout, TimeSpan.FromMinutes(10), _progress);
         _blobs.EnsureCreated();
         StoreLock.ClearStaging(_layout);
         DockerCredentials? credentials = DockerCredentials.Find(reference.Registry, options.DockerConfigPath);
-        using var client = new RegistryClient(reference.Registry, options.PlainHttp, credentials, options.Handler);
+        using var client = new RegistryClient(reference.Registry, options.PlainHttp, credentials, options.Handler, options.Retry);
         string repository = reference.Repository;
 
         ManifestResponse top = await client.GetManifestAsync(repository, reference.ManifestReference, cancel).ConfigureAwait(false);
@@ -62,6 +66,7 @@ public sealed class Puller
         if (MediaTypes.IsIndex(top.MediaType))
         {
             ImageIndex index = JsonFiles.Parse(top.Bytes, ImageJsonContext.Default.ImageIndex, $"index {reference}");
+            ManifestChecks.CheckIndex(index, $"index {reference}");
             manifestDescriptor = options.Platform.Select(index, $"index {reference}");
             Digest chosen = Digest.Parse(manifestDescriptor.Digest);
             _progress.WriteLine($"{reference}: index, platform {options.Platform} -> {chosen}");
@@ -72,16 +77,13 @@ public sealed class Puller
                 throw new ImageException($"manifest {chosen} of {reference}: an index inside an index is not supported");
         }
         ImageManifest manifest = JsonFiles.Parse(manifestResponse.Bytes, ImageJsonContext.Default.ImageManifest, $"manifest {reference}");
-        if (manifest.Config is null || manifest.Layers is null)
-            throw new ImageException($"manifest {reference}: no config or no layers (schema {manifest.SchemaVersion}; only schema 2 and OCI are supported)");
+        ManifestChecks.CheckManifest(manifest, $"manifest {reference}");
 
-        Digest configDigest = Digest.Parse(manifest.Config.Digest);
+        Digest configDigest = Digest.Parse(manifest.Config!.Digest);
         await FetchBlobAsync(client, repository, configDigest, manifest.Config.Size, "config", cancel).ConfigureAwait(false);
         byte[] configBytes = _blobs.ReadAll(configDigest);
         ImageConfig config = JsonFiles.Parse(configBytes, ImageJsonContext.Default.ImageConfig, $"config {configDigest}");
-        List<string> diffIdTexts = config.RootFs?.DiffIds ?? [];
-        if (diffIdTexts.Count != manifest.Layers.Count)
-            throw new ImageException($"image {reference}: the manifest has {manifest.Layers.Count} layers, the config {diffIdTexts.Count} diff ids");
+        IReadOnlyList<Digest> diffIds = ManifestChecks.DiffIds(config, manifest.Layers!.Count, $"config {configDigest} of {reference}");
 
         int downloaded = 0, present = 0;
         long size = 0;
@@ -90,12 +92,12 @@ public sealed class Puller
         for (int i = 0; i < manifest.Layers.Count; i++)
         {
             Descriptor layer = manifest.Layers[i];
-            Digest diffId = Digest.Parse(diffIdTexts[i]);
+            Digest diffId = diffIds[i];
             Digest chainId = ChainId.Next(parent, diffId);
             LayerRecord? record = _layers.Find(chainId);
             if (record is null)
             {
-                record = await PullLayerAsync(client, repository, layer, i, diffId, chainId, parent, cancel).ConfigureAwait(false);
+                record = await PullLayerAsync(client, repository, layer, i, diffId, chainId, parent, options.Unpack, cancel).ConfigureAwait(false);
                 downloaded++;
             }
             else
@@ -133,7 +135,7 @@ public sealed class Puller
     }
 
     private async Task<LayerRecord> PullLayerAsync(RegistryClient client, string repository, Descriptor layer, int index,
-        Digest diffId, Digest chainId, Digest? parent, CancellationToken cancel)
+        Digest diffId, Digest chainId, Digest? parent, UnpackOptions unpackOptions, CancellationToken cancel)
     {
         Digest blobDigest = Digest.Parse(layer.Digest);
         LayerCompression compression = MediaTypes.LayerCompressionOf(layer.MediaType);
@@ -146,7 +148,7 @@ public sealed class Puller
             using var tar = new HashingReadStream(LayerDecompression.Open(blob, compression));
             try
             {
-                unpacked = LayerUnpacker.Unpack(tar, Path.Combine(staging.Path, "diff"));
+                unpacked = LayerUnpacker.Unpack(tar, Path.Combine(staging.Path, "diff"), unpackOptions);
                 actualDiffId = tar.Finish();
             }
             catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
@@ -173,8 +175,6 @@ public sealed class Puller
     {
         if (_blobs.Has(digest, size))
             return;
-        using HttpResponseMessage response = await client.GetBlobAsync(repository, digest, cancel).ConfigureAwait(false);
-        await using Stream body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
-        await _blobs.WriteAsync(digest, size, body, what, cancel).ConfigureAwait(false);
+        await client.DownloadBlobAsync(repository, digest, (body, c) => _blobs.WriteAsync(digest, size, body, what, c), cancel).ConfigureAwait(false);
     }
 }

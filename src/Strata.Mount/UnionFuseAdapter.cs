@@ -258,7 +258,20 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int ReleaseDir(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.ReleaseDir(fh);
 
-    public override int FsyncDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => 0;
+    public override int FsyncDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => _union.FsyncDir(fh, dataOnly);
+
+    public override int Fallocate(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode) =>
+        _union.Fallocate(fh, mode, offset, length);
+
+    public override long LSeek(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, int whence) =>
+        _union.Seek(fh, offset, whence);
+
+    public override long CopyFileRange(in FuseRequestContext ctx, ulong nodeIn, ulong fhIn, long offsetIn, ulong nodeOut, ulong fhOut, long offsetOut, long length, ulong flags)
+    {
+        long r = _union.CopyFileRange(fhIn, offsetIn, fhOut, offsetOut, length, (uint)Math.Min(flags, uint.MaxValue));
+        // Layers on filesystems that cannot copy between each other: the kernel then copies by read and write.
+        return r == -Errno.EXDEV ? -Errno.EOPNOTSUPP : r;
+    }
 
     public override int StatFs(in FuseRequestContext ctx, ulong nodeId, ref FuseKStatfs statfs)
     {

@@ -35,6 +35,7 @@ public static class Errno
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int ENODATA = 61;
+    public const int EOVERFLOW = 75;
     public const int EOPNOTSUPP = 95;
     public const int ENOTCONN = 107;
     public const int ETIMEDOUT = 110;

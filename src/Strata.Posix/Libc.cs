@@ -118,6 +118,9 @@ public static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "dup2", SetLastError = true)]
     public static partial int dup2(int oldfd, int newfd);
 
+    [LibraryImport(C, EntryPoint = "dup3", SetLastError = true)]
+    public static partial int dup3(int oldfd, int newfd, int flags);
+
     public const uint CLOSE_RANGE_CLOEXEC = 4;
 
     [LibraryImport(C, EntryPoint = "close_range", SetLastError = true)]

@@ -13,6 +13,7 @@ public static class OpenFlags
     public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
     public const int O_NONBLOCK = 0x800;
+    public const int O_DIRECT = 0x4000;
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_NOATIME = 0x40000;

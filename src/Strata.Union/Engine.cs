@@ -1,7 +1,9 @@
 using Strata.Posix;
+using Strata.Union.Handles;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
+using Strata.Union.Options;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Union;
@@ -12,19 +14,34 @@ namespace Strata.Union;
 /// </summary>
 internal sealed class Engine : IDisposable
 {
-    public Engine(LayerStack layers)
+    public Engine(LayerStack layers, OverlayFeatures features)
     {
         Layers = layers;
-        Resolver = new Resolver(layers);
+        Features = features;
+        var filesystems = new LayerFilesystems(layers, features);
+        Inodes = new InodeNumbers(layers, filesystems, new Origins(layers, filesystems));
+        Resolver = new Resolver(layers, features.RedirectDir);
         Nodes = new NodeTable(Resolver.OpenRoot());
+        Nodes.Root.Identity = Inodes.OfRoot(Nodes.Root);
+        Identities = new NodeIdentities(layers, Inodes, Nodes, Resolver);
         Work = new WorkDir(layers);
-        CopyUp = new CopyUp(layers, Work, Nodes);
-        Merge = new DirectoryMerge(layers);
+        Origins = new OriginRecorder(layers, filesystems);
+        LowerHandles = new LowerHandles();
+        CopyUp = new CopyUp(layers, Work, Nodes, Origins, LowerHandles);
+        Merge = new DirectoryMerge(layers, Inodes);
         ServerUid = Sys.EffectiveUid();
         ServerGid = Sys.EffectiveGid();
     }
 
     public LayerStack Layers { get; }
+
+    public OverlayFeatures Features { get; }
+
+    public InodeNumbers Inodes { get; }
+
+    public NodeIdentities Identities { get; }
+
+    public OriginRecorder Origins { get; }
 
     public NodeTable Nodes { get; }
 
@@ -33,6 +50,9 @@ internal sealed class Engine : IDisposable
     public WorkDir Work { get; }
 
     public CopyUp CopyUp { get; }
+
+    /// <summary>Read handles of files still in a lower layer, moved to the upper file when it is copied up.</summary>
+    public LowerHandles LowerHandles { get; }
 
     public DirectoryMerge Merge { get; }
 
@@ -56,8 +76,17 @@ internal sealed class Engine : IDisposable
         return node.IsDirectory ? 0 : -Errno.ENOTDIR;
     }
 
-    /// <summary>statx of the node's top-most instance.</summary>
-    public static int Stat(Node node, out StatX st)
+    /// <summary>statx of the node's top-most instance, with the inode number the union reports.</summary>
+    public int Stat(Node node, out StatX st)
+    {
+        int rc = StatTop(node, out st);
+        if (rc < 0)
+            return rc;
+        st.Inode = Identities.Current(node, st).Number;
+        return 0;
+    }
+
+    private static int StatTop(Node node, out StatX st)
     {
         if (node.IsDirectory)
         {
@@ -90,9 +119,18 @@ internal sealed class Engine : IDisposable
             found.Dispose();
             return -Errno.ENOENT;
         }
+        Node? known = Nodes.Find(parent, name);
+        InodeIdentity id = Identities.ForLookup(parent, name, found, known);
+        // The first lookup of a merged dir in this mount records its origin if its upper instance lacks one.
+        if (known is null && !Layers.IsReadOnly)
+            Origins.FixMergedDirectory(parent, found);
         attr = found.Stat;
+        attr.Inode = id.Number;
+        byte[]? redirect = found.UpperRedirect;
         Node node = Nodes.Install(parent, name, ref found);
         found.Dispose();
+        node.Identity = id;
+        node.Redirect = redirect;
         nodeId = node.Id;
         return 0;
     }

@@ -3,6 +3,7 @@ using Strata.Union.Handles;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Strata.Union.Operations;
+using Strata.Union.Options;
 using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
 
@@ -25,21 +26,23 @@ public sealed class UnionFileSystem : IDisposable
     private readonly AttributeChanger _attributes;
     private readonly XattrAccess _xattrs;
     private readonly FileOpener _files;
+    private readonly ImpureListing _impure;
     private readonly DirectoryHandles _dirHandles = new();
     private LayerWatcher? _watcher;
     private bool _disposed;
 
-    /// <summary>Serves the union of these layers; takes ownership of them.</summary>
-    public UnionFileSystem(LayerStack layers)
+    /// <summary>Serves the union of these layers; takes ownership of them. Features default to the kernel's defaults.</summary>
+    public UnionFileSystem(LayerStack layers, OverlayFeatures? features = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        _engine = new Engine(layers);
+        _engine = new Engine(layers, features ?? OverlayFeatures.Default);
         _creator = new ObjectCreator(_engine);
         _remover = new Remover(_engine);
         _renamer = new Renamer(_engine);
         _attributes = new AttributeChanger(_engine);
         _xattrs = new XattrAccess(_engine);
         _files = new FileOpener(_engine);
+        _impure = new ImpureListing(_engine);
     }
 
     public bool IsReadOnly => _engine.Layers.IsReadOnly;
@@ -92,7 +95,7 @@ public sealed class UnionFileSystem : IDisposable
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : Engine.Stat(n, out attr);
+            return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
 
@@ -104,7 +107,7 @@ public sealed class UnionFileSystem : IDisposable
             int rc = _engine.GetNode(node, out Node n);
             if (rc >= 0)
                 rc = _attributes.Change(n, change);
-            return rc < 0 ? rc : Engine.Stat(n, out attr);
+            return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
 
@@ -151,7 +154,11 @@ public sealed class UnionFileSystem : IDisposable
                 return rc;
             // What the name now is, known without looking it up again: a regular file in the upper dir.
             var created = new Resolution { Found = true, Type = FileType.S_IFREG, TopLayer = 0, Stat = attr };
-            node = _engine.Nodes.Install(dir, name, ref created).Id;
+            Node made = _engine.Nodes.Install(dir, name, ref created);
+            // A new file has no origin: it reports its own number.
+            made.Identity = new InodeIdentity(_engine.Inodes.Map(attr.Inode, 0), false, attr.Inode);
+            attr.Inode = made.Identity.Number;
+            node = made.Id;
             handle = (ulong)fd;
             return 0;
         }
@@ -293,16 +300,46 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
-    public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PRead((int)handle, buffer, offset);
+    // The layer file keeps the caller's open flags, O_DIRECT included, as the kernel overlay's real file does.
+    public int Read(ulong handle, long offset, Span<byte> buffer) => Sys.PReadAnyBuffer((int)handle, buffer, offset);
 
-    public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWrite((int)handle, data, offset);
+    public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWriteAnyBuffer((int)handle, data, offset);
 
     /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
     public int Flush(ulong handle) => 0;
 
     public int Fsync(ulong handle, bool dataOnly) => Sys.FSync((int)handle, dataOnly);
 
-    public int Release(ulong handle) => Sys.Close((int)handle);
+    public int Release(ulong handle)
+    {
+        int fd = (int)handle;
+        if (!_engine.LowerHandles.Contains(fd))
+            return Sys.Close(fd);
+        // A copy-up may be moving this very fd: close it only under the lock, so its number is not reused meanwhile.
+        lock (_engine.Gate)
+        {
+            _engine.LowerHandles.Remove(fd);
+            return Sys.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// fallocate on an open file, any mode the layer's filesystem has. The handle was opened for writing, so the
+    /// file is in the upper dir already (copied up at open), as the kernel overlay's real file is.
+    /// </summary>
+    public int Fallocate(ulong handle, int mode, long offset, long length) => Sys.FAllocate((int)handle, mode, offset, length);
+
+    /// <summary>lseek of SEEK_DATA/SEEK_HOLE (and the others): the layer file's answer, which knows its holes.</summary>
+    public long Seek(ulong handle, long offset, int whence) => Sys.LSeek((int)handle, offset, whence);
+
+    /// <summary>
+    /// copy_file_range between two open files of the union: between their layer files (a lower file may be the
+    /// source; the destination was opened for writing, so it is upper), which reflinks where the filesystem can.
+    /// Returns the bytes copied or a negative errno (EXDEV when the layers are on filesystems that cannot copy
+    /// between them).
+    /// </summary>
+    public long CopyFileRange(ulong handleIn, long offsetIn, ulong handleOut, long offsetOut, long length, uint flags) =>
+        flags != 0 ? -Errno.EINVAL : Sys.CopyFileRange((int)handleIn, offsetIn, (int)handleOut, offsetOut, length);
 
     // ---- directories ----
 
@@ -350,6 +387,19 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
+    /// <summary>fsync of an open directory: its upper instance, where changes are made; a lower-only dir has nothing to sync.</summary>
+    public int FsyncDir(ulong handle, bool dataOnly)
+    {
+        lock (_engine.Gate)
+        {
+            DirectoryHandle? open = _dirHandles.Get(handle);
+            if (open is null)
+                return -Errno.EBADF;
+            Node dir = open.Node;
+            return dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? Sys.FSync(dir.Dirs[0].Fd, dataOnly) : 0;
+        }
+    }
+
     public int ReleaseDir(ulong handle)
     {
         lock (_engine.Gate)
@@ -368,14 +418,18 @@ public sealed class UnionFileSystem : IDisposable
     private int BuildListing(Node dir, out MergedDirectory? listing)
     {
         listing = null;
-        int rc = Engine.Stat(dir, out StatX self);
+        int rc = _engine.Stat(dir, out StatX self);
         if (rc < 0)
             return rc;
-        ulong parentInode = self.Inode;
-        if (dir.Parent is not null && Engine.Stat(dir.Parent, out StatX parent) == 0)
+        ulong parentInode = dir.Parent is null ? _engine.Inodes.OfRootParent(dir) : self.Inode;
+        if (dir.Parent is not null && _engine.Stat(dir.Parent, out StatX parent) == 0)
             parentInode = parent.Inode;
-        rc = _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, out MergedDirectory built);
+        // Entries of an impure upper dir may carry a lower object's number (copied up, or merged dirs).
+        UpperEntryInode? impure = _impure.For(dir);
+        rc = _engine.Merge.Build(dir.Dirs, self.Inode, parentInode, impure, out MergedDirectory built);
         listing = built;
+        if (rc >= 0)
+            _impure.DropMarkIfUnneeded();
         return rc;
     }
 

@@ -1,4 +1,3 @@
-using Strata.Cli.Tests.Support;
 using Strata.Posix;
 
 namespace Strata.Cli.Tests;
@@ -30,13 +29,13 @@ public sealed class CachingTests
         Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
         Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
         Assert.NotEqual(0, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
-        long before = StrataCli.RequestsHandled(dir["overlay"]);
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
         for (int i = 0; i < 200; i++)
         {
             Assert.Equal(0, Posix.Posix.Stat(dir["overlay/d/low"], out _));
             Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(dir["overlay/d/missing"], out _));
         }
-        long after = StrataCli.RequestsHandled(dir["overlay"]);
+        long after = StrataCommand.RequestsHandled(dir["overlay"]);
         // 400 stats; without caching each is at least a LOOKUP. The stats command itself costs none.
         Assert.True(after - before < 20, $"{after - before} requests for 400 stats of cached names");
     });

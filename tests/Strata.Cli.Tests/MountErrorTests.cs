@@ -1,14 +1,16 @@
-using Strata.Cli.Tests.Support;
-
 namespace Strata.Cli.Tests;
 
 /// <summary>Bad input: one clear line on stderr, a non-zero exit, nothing mounted and nothing written.</summary>
 public sealed class MountErrorTests
 {
-    private static void AssertRefused(TempDir dir, string options, string expectedInMessage, string mountPoint = "overlay")
+    internal static void AssertRefused(TempDir dir, string options, string expectedInMessage, string mountPoint = "overlay") =>
+        AssertRefused(dir, () => StrataCommand.Run(["mount", "-o", options, mountPoint], workingDirectory: dir.Path), expectedInMessage, mountPoint);
+
+    /// <summary>Runs the refused command (as <paramref name="run"/> does it) and checks the one-line error, that nothing got mounted and nothing written.</summary>
+    internal static void AssertRefused(TempDir dir, Func<ProcessResult> run, string expectedInMessage, string mountPoint = "overlay")
     {
         var before = TreeSnapshot.Take(dir.Path);
-        ProcessResult r = StrataCli.Run(["mount", "-o", options, mountPoint], workingDirectory: dir.Path);
+        ProcessResult r = run();
         try
         {
             Assert.NotEqual(0, r.ExitCode);
@@ -25,7 +27,7 @@ public sealed class MountErrorTests
         }
     }
 
-    private static TempDir Layout()
+    internal static TempDir Layout()
     {
         var dir = new TempDir();
         foreach (string d in new[] { "l0", "l1", "upper", "work", "overlay" }) dir.Make(d);
@@ -97,7 +99,7 @@ public sealed class MountErrorTests
     public void UnimplementedSemanticOptionIsRefused()
     {
         using TempDir dir = Layout();
-        AssertRefused(dir, "lowerdir=./l0,upperdir=./upper,workdir=./work,redirect_dir=on", "redirect_dir=on");
+        AssertRefused(dir, "lowerdir=./l0,upperdir=./upper,workdir=./work,index=on", "index=on");
     }
 
     [Fact]
@@ -105,7 +107,7 @@ public sealed class MountErrorTests
     {
         using TempDir dir = Layout();
         using var mount = StrataMount.Mount("lowerdir=./l0,upperdir=./upper,workdir=./work", dir["overlay"], dir.Path);
-        ProcessResult r = StrataCli.Run(["mount", "-o", "lowerdir=./l1", "overlay"], workingDirectory: dir.Path);
+        ProcessResult r = StrataCommand.Run(["mount", "-o", "lowerdir=./l1", "overlay"], workingDirectory: dir.Path);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("already a Strata mount", r.StandardError);
         Assert.True(Mounts.IsMounted(dir["overlay"], "fuse.strata"));
@@ -114,10 +116,10 @@ public sealed class MountErrorTests
     [Fact]
     public void UsageErrors()
     {
-        Assert.Equal(2, StrataCli.Run("mount").ExitCode);
-        Assert.Equal(2, StrataCli.Run("mount", "/tmp").ExitCode);
-        Assert.Equal(2, StrataCli.Run("frobnicate").ExitCode);
-        ProcessResult r = StrataCli.Run("umount", "/definitely/not/mounted");
+        Assert.Equal(2, StrataCommand.Run("mount").ExitCode);
+        Assert.Equal(2, StrataCommand.Run("mount", "/tmp").ExitCode);
+        Assert.Equal(2, StrataCommand.Run("frobnicate").ExitCode);
+        ProcessResult r = StrataCommand.Run("umount", "/definitely/not/mounted");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("not mounted", r.StandardError);
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Strata.Cli.Tests.Support;
 
 namespace Strata.Cli.Tests;
 
@@ -29,7 +28,7 @@ public sealed class MountLifecycleTests
 
         ProcessResult r = how switch
         {
-            "strata" => StrataCli.Run("umount", dir["overlay"]),
+            "strata" => StrataCommand.Run("umount", dir["overlay"]),
             "umount" => ProcessRunner.Run("umount", dir["overlay"]),
             _ => ProcessRunner.Run("fusermount3", "-u", dir["overlay"]),
         };
@@ -43,7 +42,7 @@ public sealed class MountLifecycleTests
     {
         using TempDir dir = Layout();
         // The form mount.fuse3 runs: strata SOURCE MOUNTPOINT -o OPTIONS
-        ProcessResult r = StrataCli.Run(["demo-source", dir["overlay"], "-o", "rw,nosuid,nodev," + Options], workingDirectory: dir.Path);
+        ProcessResult r = StrataCommand.Run(["demo-source", dir["overlay"], "-o", "rw,nosuid,nodev," + Options], workingDirectory: dir.Path);
         try
         {
             Assert.True(r.ExitCode == 0, r.StandardError);
@@ -52,7 +51,7 @@ public sealed class MountLifecycleTests
         }
         finally
         {
-            StrataCli.Run("umount", dir["overlay"]);
+            StrataCommand.Run("umount", dir["overlay"]);
             Mounts.ForceCleanUp(dir["overlay"]);
         }
 
@@ -61,7 +60,7 @@ public sealed class MountLifecycleTests
         // equivalent "-t fuse PROGRAM#SOURCE" form (an absolute program path), and mount.fuse3 with
         // "-t fuse.strata" and our PATH.
         string bin = dir.Make("bin");
-        string wrapper = StrataCli.WriteWrapperScript(bin);
+        string wrapper = StrataCommand.WriteWrapperScript(bin);
         var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
         string[][] commands =
         [
@@ -91,8 +90,8 @@ public sealed class MountLifecycleTests
     public void SigtermUnmountsAForegroundServerCleanly() => Bounded.Run(() =>
     {
         using TempDir dir = Layout();
-        var start = new ProcessStartInfo(StrataCli.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { StrataCli.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        var start = new ProcessStartInfo(StrataCommand.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
         using Process server = Process.Start(start)!;
         try
         {
@@ -149,13 +148,13 @@ public sealed class MountLifecycleTests
         using TempDir dir = Layout();
         using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
         for (int i = 0; i < 50; i++) File.ReadAllText(dir["overlay/hello"]);
-        ProcessResult r = StrataCli.Run("stats", dir["overlay"]);
+        ProcessResult r = StrataCommand.Run("stats", dir["overlay"]);
         Assert.True(r.ExitCode == 0, r.StandardError);
         var requests = System.Text.RegularExpressions.Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
         Assert.True(requests.Success, r.StandardOutput);
         Assert.True(long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 150, r.StandardOutput);
         Assert.Contains("allocated on request path:", r.StandardOutput);
 
-        Assert.NotEqual(0, StrataCli.Run("stats", dir.Path).ExitCode);
+        Assert.NotEqual(0, StrataCommand.Run("stats", dir.Path).ExitCode);
     });
 }

@@ -1,5 +1,3 @@
-using Strata.Cli.Tests.Support;
-
 namespace Strata.Cli.Tests;
 
 /// <summary>
@@ -33,7 +31,7 @@ public sealed class PassthroughTests
         File.WriteAllBytes(dir["l0/big"], lower);
         using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
 
-        long before = StrataCli.RequestsHandled(dir["overlay"]);
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
         Assert.Equal(lower, File.ReadAllBytes(dir["overlay/big"]));
         byte[] written = RandomBytes(64 * MiB, 2);
         using (var f = new FileStream(dir["overlay/new"], FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
@@ -41,7 +39,7 @@ public sealed class PassthroughTests
             for (int off = 0; off < written.Length; off += MiB)
                 f.Write(written, off, MiB);
         }
-        long after = StrataCli.RequestsHandled(dir["overlay"]);
+        long after = StrataCommand.RequestsHandled(dir["overlay"]);
         // 128 MiB through the plain FUSE path is at least 128 READ/WRITE requests of 1 MiB.
         Assert.True(after - before < 40, $"{after - before} requests for 64 MiB read and 64 MiB written");
         Assert.Equal(written, File.ReadAllBytes(dir["upper/new"]));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Strata.Cli.Tests.Support;
 using Strata.Posix;
 
 namespace Strata.Cli.Tests;
@@ -20,8 +19,8 @@ public sealed class StaleMountTests
     /// <summary>Mounts in the foreground in a child process and kills it with SIGKILL: a stale mount.</summary>
     private static void MakeStaleMount(TempDir dir)
     {
-        var start = new ProcessStartInfo(StrataCli.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { StrataCli.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        var start = new ProcessStartInfo(StrataCommand.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
         using Process server = Process.Start(start)!;
         try
         {
@@ -52,7 +51,7 @@ public sealed class StaleMountTests
     {
         using TempDir dir = Layout();
         MakeStaleMount(dir);
-        ProcessResult r = StrataCli.Run("umount", dir["overlay"]);
+        ProcessResult r = StrataCommand.Run("umount", dir["overlay"]);
         Assert.True(r.ExitCode == 0, r.StandardError);
         Assert.False(Mounts.IsMounted(dir["overlay"]));
         Assert.Equal(0, Posix.Posix.Stat(dir["overlay"], out _));

@@ -43,15 +43,19 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Seeds that found a divergence once (the fix is named), kept so that it stays fixed. They were found
-    /// before the generator aimed steps by type, so they now make other scripts; the exact cases live on as
-    /// engine tests in Strata.Union.Tests (ChangeTests).
+    /// Seeds that found a divergence once (the fix is named), kept so that it stays fixed. The first four were
+    /// found before the generator aimed steps by type, so they now make other scripts; the exact cases live on
+    /// as engine tests in Strata.Union.Tests (ChangeTests, RedirectTests, InodeNumberTests).
     /// </summary>
     [Theory]
     [InlineData(2, 40)]     // rename of a lower dir onto a non-empty dir: EXDEV before ENOTEMPTY
     [InlineData(10, 40)]    // mkdir over a lower whiteout: a plain dir, not an opaque one
     [InlineData(5209, 150)] // rename of an upper dir into a merged dir: made opaque
     [InlineData(20167, 80)] // rename onto a non-empty upper-only dir: ENOTEMPTY after the source is made opaque
+    [InlineData(16, 60)]    // redirect_dir=on: a new dir in a merged dir is made opaque (ovl_create_upper)
+    [InlineData(364, 60)]   // redirect_dir=on: a listing drops an impure mark no entry needs (ovl_cache_get_impure)
+    [InlineData(108, 60)]   // a dir exchanged into another parent: the kernel's cached listing of it had the old ".."
+    [InlineData(188, 60)]   // a copy of a hard-linked file: the kernel's cached listing of its dir had the lower number
     public void FormerDivergencesStayFixed(int seed, int steps)
     {
         string? report = null;

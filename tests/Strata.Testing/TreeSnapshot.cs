@@ -5,21 +5,28 @@ namespace Strata.Testing;
 
 /// <summary>
 /// Everything about a dir tree that two overlay implementations must agree on: per path the type, permission
-/// bits, device numbers, size, contents or link target, and the trusted.overlay.opaque/whiteout xattrs.
-/// Times and inode numbers are left out on purpose (they differ between two runs of the same steps); owners and
-/// user.* xattrs are in only when asked for (a CLI mount and a kernel mount need not run as the same user).
+/// bits, device numbers, size, contents or link target, and the trusted.overlay.* records (opaque, whiteout,
+/// impure, redirect, and whether there is an origin). Times and inode numbers are left out on purpose (they differ
+/// between two runs of the same steps), and so is an origin's handle (it names an inode) unless a caller turns it
+/// into something comparable; trusted.overlay.uuid is left out (the kernel writes a random one at its first mount).
+/// Owners and user.* xattrs are in only when asked for (a CLI mount and a kernel mount need not run as the same user).
 /// </summary>
 public static class TreeSnapshot
 {
-    public static List<string> Take(string root, bool includeOverlayXattrs = true, bool includeOwnersAndUserXattrs = false)
+    private static readonly string[] OverlayXattrs =
+        ["trusted.overlay.opaque", "trusted.overlay.whiteout", "trusted.overlay.impure", "trusted.overlay.redirect"];
+
+    /// <summary>The snapshot of the tree under root; originLabel describes a path's origin (without it only its presence shows).</summary>
+    public static List<string> Take(string root, bool includeOverlayXattrs = true, bool includeOwnersAndUserXattrs = false,
+        Func<string, string?>? originLabel = null)
     {
         var lines = new List<string>();
-        Walk(root, "", lines, new Details(includeOverlayXattrs, includeOwnersAndUserXattrs));
+        Walk(root, "", lines, new Details(includeOverlayXattrs, includeOwnersAndUserXattrs, originLabel));
         lines.Sort(StringComparer.Ordinal);
         return lines;
     }
 
-    private sealed record Details(bool OverlayXattrs, bool OwnersAndUserXattrs);
+    private sealed record Details(bool OverlayXattrs, bool OwnersAndUserXattrs, Func<string, string?>? OriginLabel);
 
     private static void Walk(string root, string relative, List<string> lines, Details details)
     {
@@ -41,8 +48,10 @@ public static class TreeSnapshot
             }
             if (details.OverlayXattrs)
             {
-                foreach (string name in new[] { "trusted.overlay.opaque", "trusted.overlay.whiteout" })
+                foreach (string name in OverlayXattrs)
                     if (ReadXattr(full, name) is { } value) line.Append($" {name}={value}");
+                string? origin = details.OriginLabel is { } label ? label(full) : ReadXattr(full, "trusted.overlay.origin") is null ? null : "(set)";
+                if (origin is not null) line.Append($" trusted.overlay.origin={origin}");
             }
             lines.Add(line.ToString());
             if (st.IsDirectory) Walk(root, rel, lines, details);

@@ -45,9 +45,9 @@ public sealed class ChangeTests
         Assert.Equal("t", TempLayers.GetXattr(up, "user.tag"));
         Assert.Equal(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(t.Upper, "a/b")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(t.Work, "work")));
-        // The node keeps working and now reports the upper inode.
+        // The node keeps working and keeps the lower file's inode number, as the copy records it as its origin.
         Assert.Equal(0, fs.GetAttr(fs.Node("a/b/f"), out StatX st));
-        Assert.Equal(TempLayers.LStat(up).Inode, st.Inode);
+        Assert.Equal(TempLayers.LStat(Path.Combine(t.Lower0, "a/b/f")).Inode, st.Inode);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 using Strata.Posix;
+using Strata.Union.Options;
 using Sys = Strata.Posix.Posix;
 
 namespace Strata.Union.Tests;
@@ -25,8 +26,8 @@ internal sealed class TempLayers : IDisposable
 
     public string Work => Path.Combine(Root, "w");
 
-    public UnionFileSystem Open(bool readOnly = false) =>
-        new(LayerStack.Open([Lower1, Lower0], readOnly ? null : Upper, readOnly ? null : Work));
+    public UnionFileSystem Open(bool readOnly = false, OverlayFeatures? features = null) =>
+        new(LayerStack.Open([Lower1, Lower0], readOnly ? null : Upper, readOnly ? null : Work), features);
 
     public static void Write(string path, string content)
     {
@@ -56,6 +57,24 @@ internal sealed class TempLayers : IDisposable
         int n = Sys.GetXattr(fd, Encoding.UTF8.GetBytes(name), buffer);
         Sys.Close(fd);
         return n < 0 ? null : Encoding.UTF8.GetString(buffer, 0, n);
+    }
+
+    public static byte[]? GetXattrBytes(string path, string name)
+    {
+        int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        Assert.True(fd >= 0);
+        var buffer = new byte[512];
+        int n = Sys.GetXattr(fd, Encoding.UTF8.GetBytes(name), buffer);
+        Sys.Close(fd);
+        return n < 0 ? null : buffer[..n];
+    }
+
+    public static void SetXattrBytes(string path, string name, byte[] value)
+    {
+        int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        Assert.True(fd >= 0);
+        Assert.Equal(0, Sys.SetXattr(fd, Encoding.UTF8.GetBytes(name), value));
+        Sys.Close(fd);
     }
 
     public static StatX LStat(string path)

@@ -59,6 +59,33 @@ internal static class UnionHelpers
         return names;
     }
 
+    /// <summary>The inode number the union reports for a path.</summary>
+    public static ulong Ino(this UnionFileSystem fs, string path)
+    {
+        Assert.Equal(0, fs.GetAttr(fs.Node(path), out StatX st));
+        return st.Inode;
+    }
+
+    /// <summary>The d_ino a listing of dir gives for name.</summary>
+    public static ulong ListedIno(this UnionFileSystem fs, string dir, string name)
+    {
+        Assert.Equal(0, fs.OpenDir(Root, fs.Node(dir), out ulong h));
+        Assert.Equal(0, fs.ReadDir(h, 0, out MergedDirectory listing));
+        try
+        {
+            for (int i = 0; i < listing.Count; i++)
+            {
+                if (listing.NameAt(i).SequenceEqual(B(name)))
+                    return listing.InodeAt(i);
+            }
+            throw new InvalidOperationException($"{name} not listed in {dir}");
+        }
+        finally
+        {
+            fs.ReleaseDir(h);
+        }
+    }
+
     public static (ulong Parent, byte[] Name) Split(this UnionFileSystem fs, string path)
     {
         int slash = path.LastIndexOf('/');

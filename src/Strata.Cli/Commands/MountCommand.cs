@@ -63,7 +63,10 @@ internal static class MountCommand
             onLive?.Invoke();
             mount.Wait();
             if (mount.WasAborted)
-                Console.Error.WriteLine($"strata: the kernel ended the connection of {mount.MountPoint} (a request outlived request_timeout, or it was aborted); the mount is detached");
+            {
+                Console.Error.WriteLine($"strata: the kernel aborted the connection of {mount.MountPoint} (a request stayed unanswered longer than request_timeout, or it was aborted through fusectl); its callers got ECONNABORTED; the dead mount is detached and the server exits");
+                return ExitCodes.Failure;
+            }
         }
         return ExitCodes.Ok;
     }

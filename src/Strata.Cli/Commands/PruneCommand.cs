@@ -18,7 +18,7 @@ internal static class PruneCommand
             using var storeLock = StoreLock.Acquire(layout, TimeSpan.FromSeconds(30));
             StoreLock.ClearStaging(layout);
             CleanupResult removed = new StoreCleaner(layout).Prune(ContainerMounts.IsMounted);
-            Console.WriteLine($"Removed {removed.Containers} writable layers, {removed.Layers} layers, {removed.Blobs} blobs");
+            Console.WriteLine($"Removed {removed.Containers} writable layers, {removed.Layers} layers, {removed.Blobs} blobs, {removed.Strays} leftovers of interrupted commands");
             return ExitCodes.Ok;
         });
     }

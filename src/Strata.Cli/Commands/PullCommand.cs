@@ -6,11 +6,11 @@ namespace Strata.Cli.Commands;
 /// <summary>strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [-q] IMAGE: fetches an image into the store.</summary>
 internal static class PullCommand
 {
-    private const string UsageLine = "strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [-q] IMAGE";
+    private const string UsageLine = "strata pull [--root DIR] [--platform OS/ARCH[/VARIANT]] [--plain-http] [--no-devices] [-q] IMAGE";
 
     public static int Run(string[] args)
     {
-        var parsed = ImageArguments.Parse(args, ["--platform"], ["--plain-http", "-q", "--quiet"], UsageLine);
+        var parsed = ImageArguments.Parse(args, ["--platform"], ["--plain-http", "--no-devices", "-q", "--quiet"], UsageLine);
         string text = parsed.Single("image", UsageLine);
         return ImageErrors.Run(() =>
         {
@@ -19,6 +19,7 @@ internal static class PullCommand
             {
                 Platform = parsed.Value("--platform") is { } p ? Platform.Parse(p) : Platform.Host,
                 PlainHttp = parsed.Has("--plain-http"),
+                Unpack = new Strata.Image.Unpack.UnpackOptions { AllowDeviceNodes = !parsed.Has("--no-devices") },
             };
             bool quiet = parsed.Has("-q") || parsed.Has("--quiet");
             var puller = new Puller(new StoreLayout(parsed.Root), quiet ? null : Console.Out);

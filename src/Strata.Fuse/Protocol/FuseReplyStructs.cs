@@ -25,6 +25,13 @@ public struct FuseLSeekOut
     public ulong Offset;
 }
 
+/// <summary>struct fuse_copy_file_range_out: the reply to COPY_FILE_RANGE_64 (7.45), a count that may pass 4 GiB.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct FuseCopyFileRangeOut
+{
+    public ulong BytesCopied;
+}
+
 /// <summary>struct fuse_dirent without its name: one READDIR record is this, the name, and padding to 8 bytes.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct FuseDirent

@@ -204,3 +204,16 @@ public struct FuseFallocateIn
     public uint Mode;
     public uint Padding;
 }
+
+/// <summary>struct fuse_copy_file_range_in (COPY_FILE_RANGE and COPY_FILE_RANGE_64); the header's node id is the source.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct FuseCopyFileRangeIn
+{
+    public ulong FhIn;
+    public ulong OffsetIn;
+    public ulong NodeIdOut;
+    public ulong FhOut;
+    public ulong OffsetOut;
+    public ulong Length;
+    public ulong Flags;
+}

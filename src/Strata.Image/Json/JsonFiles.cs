@@ -18,12 +18,15 @@ public static class JsonFiles
         }
     }
 
+    /// <summary>What the temp file of <see cref="WriteAtomically"/> adds to the name (a killed writer leaves it).</summary>
+    public const string TempSuffix = ".tmp-";
+
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
 
     /// <summary>Writes a file whole or not at all: a temp file next to it, fsync, rename.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> data)
     {
-        string temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string temp = $"{path}{TempSuffix}{Environment.ProcessId}-{Guid.NewGuid():N}";
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
             stream.Write(data);

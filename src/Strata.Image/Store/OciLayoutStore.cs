@@ -66,6 +66,10 @@ public sealed class OciLayoutStore
     /// </summary>
     public async Task WriteAsync(Digest digest, long size, Stream source, string what, CancellationToken cancel)
     {
+        // A manifest may claim any size; a registry that then streams forever must not fill the disk first.
+        long free = Unpack.UnpackBudget.FreeBytes(_layout.TempDir);
+        if (size > free)
+            throw new ImageException($"{what} {digest}: the manifest gives {size} bytes, more than the {free} bytes the store {_layout.Root} can take");
         string temp = Path.Combine(_layout.TempDir, $"blob-{Guid.NewGuid():N}");
         try
         {

@@ -2,12 +2,13 @@ using Strata.Image.Json;
 
 namespace Strata.Image.Store;
 
-/// <summary>What rmi or prune removed.</summary>
-public sealed record CleanupResult(int Containers, int Layers, int Blobs);
+/// <summary>What rmi or prune removed; Strays counts what interrupted writers left (see <see cref="StrayCleaner"/>).</summary>
+public sealed record CleanupResult(int Containers, int Layers, int Blobs, int Strays);
 
 /// <summary>
 /// rmi and prune: removes images, the writable layers whose mount is gone, and then every layer no image or
-/// container uses and every blob index.json no longer reaches. The caller holds the store lock.
+/// container uses, every blob index.json no longer reaches, and the strays of interrupted writers. The caller
+/// holds the store lock.
 /// </summary>
 public sealed class StoreCleaner
 {
@@ -15,9 +16,11 @@ public sealed class StoreCleaner
     private readonly LayerStore _layers;
     private readonly OciLayoutStore _blobs;
     private readonly ContainerStore _containers;
+    private readonly StoreLayout _layout;
 
     public StoreCleaner(StoreLayout layout)
     {
+        _layout = layout;
         _images = new ImageStore(layout);
         _layers = new LayerStore(layout);
         _blobs = new OciLayoutStore(layout);
@@ -70,6 +73,7 @@ public sealed class StoreCleaner
             if (layer.BlobDigest is { } blob)
                 keep.Add(Digest.Parse(blob));
         }
-        return new CleanupResult(containers, layers, _blobs.RemoveUnreachable(keep));
+        int strays = StrayCleaner.RemoveStrays(_layout, _layers.All(), _containers.List());
+        return new CleanupResult(containers, layers, _blobs.RemoveUnreachable(keep), strays);
     }
 }

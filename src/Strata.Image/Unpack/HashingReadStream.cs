@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Strata.Image.Unpack;
 
 /// <summary>A read-only pass-through that hashes (sha256) and counts every byte read: the diff id of a layer as it is unpacked.</summary>
-public sealed class HashingReadStream : Stream
+public sealed class HashingReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -15,6 +15,8 @@ public sealed class HashingReadStream : Stream
 
     public long BytesRead { get; private set; }
 
+    protected override long BytesSoFar => BytesRead;
+
     /// <summary>Reads what is left (a tar's end padding counts towards the diff id) and returns the digest of everything.</summary>
     public Digest Finish()
     {
@@ -25,8 +27,6 @@ public sealed class HashingReadStream : Stream
         return Digest.FromHash(_hash.GetHashAndReset());
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int n = _inner.Read(buffer);
@@ -34,30 +34,6 @@ public sealed class HashingReadStream : Stream
         BytesRead += n;
         return n;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

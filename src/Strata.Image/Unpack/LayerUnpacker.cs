@@ -24,24 +24,27 @@ public sealed class LayerUnpacker : IDisposable
     private const int DirFlags = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW;
 
     private readonly int _rootFd;
-    private readonly string _layerDir;
+    private readonly UnpackOptions _options;
     private readonly List<(byte[][] Path, TimeSpec Atime, TimeSpec Mtime)> _dirTimes = [];
     private long _size;
     private int _entries;
 
-    private LayerUnpacker(int rootFd, string layerDir)
+    private LayerUnpacker(int rootFd, UnpackOptions options)
     {
         _rootFd = rootFd;
-        _layerDir = layerDir;
+        _options = options;
     }
 
-    /// <summary>Unpacks the tar read from <paramref name="tar"/> into <paramref name="layerDir"/> (which must exist).</summary>
-    public static UnpackResult Unpack(Stream tar, string layerDir)
+    /// <summary>
+    /// Unpacks the tar read from <paramref name="tar"/> into <paramref name="layerDir"/> (which must exist), and
+    /// reads the stream to its end (so that a hash around it covers the whole tar).
+    /// </summary>
+    public static UnpackResult Unpack(Stream tar, string layerDir, UnpackOptions? options = null)
     {
         int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, layerDir, DirFlags);
         if (fd < 0)
             throw new ImageException($"cannot open layer dir {layerDir}: {Errno.Describe(fd)}");
-        using var unpacker = new LayerUnpacker(fd, layerDir);
+        using var unpacker = new LayerUnpacker(fd, options ?? UnpackOptions.Default);
         return unpacker.Run(tar);
     }
 
@@ -49,7 +52,9 @@ public sealed class LayerUnpacker : IDisposable
 
     private UnpackResult Run(Stream tar)
     {
-        using var reader = new TarReader(tar, leaveOpen: true);
+        (long maxBytes, long maxEntries) = UnpackBudget.Of(_rootFd, _options);
+        var guard = new TarStreamGuard(tar, maxBytes, maxEntries, _options.MaxHeaderBytes, _options.MaxTrailerBytes);
+        using var reader = new TarReader(guard, leaveOpen: true);
         try
         {
             while (reader.GetNextEntry(copyData: false) is { } entry)
@@ -59,11 +64,21 @@ public sealed class LayerUnpacker : IDisposable
                 Apply(entry);
                 _entries++;
             }
+            guard.Drain();
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
         {
             // System.Formats.Tar reports impossible header values in these forms too.
             throw new ImageException($"layer tar is corrupt: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            // GNU sparse files, multi-volume and tape entries, which System.Formats.Tar cannot read.
+            throw new ImageException($"layer tar has an entry this unpacker cannot read: {e.Message}", e);
+        }
+        catch (ZstdSharp.ZstdException e)
+        {
+            throw new ImageException($"the layer's zstd stream is corrupt: {e.Message}", e);
         }
         catch (EndOfStreamException e)
         {
@@ -91,6 +106,8 @@ public sealed class LayerUnpacker : IDisposable
     private void Apply(TarEntry entry)
     {
         byte[][] path = LayerPath.Split(entry.Name, entry.Name);
+        if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+            LayerPath.CheckLinkTarget(entry.LinkName, entry.Name);
         if (path.Length == 0)
             return; // The layer root itself: the overlay2 dir keeps its own metadata.
         ReadOnlySpan<byte> name = path[^1];
@@ -151,6 +168,9 @@ public sealed class LayerUnpacker : IDisposable
                 CreateHardLink(parent, name, entry);
                 return;
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+                // A 0/0 char device is the overlay format's whiteout, not a device.
+                if (!_options.AllowDeviceNodes && !(entry.EntryType == TarEntryType.CharacterDevice && DeviceOf(entry) == 0))
+                    throw new HostileLayerException($"layer entry '{what}': device nodes are not allowed in this pull");
                 uint type = entry.EntryType == TarEntryType.CharacterDevice ? FileType.S_IFCHR : FileType.S_IFBLK;
                 Check(Sys.MknodAt(parent, name, type | perm, DeviceOf(entry)), what, "create the device node");
                 SetMetadata(parent, name, entry, perm, symlink: false);
@@ -166,9 +186,7 @@ public sealed class LayerUnpacker : IDisposable
 
     private void WriteFile(int parent, ReadOnlySpan<byte> name, TarEntry entry, uint perm)
     {
-        // A size bomb (a small compressed blob that claims a huge file) stops here, before it fills the disk.
-        if (Sys.FStatFs(_rootFd, out StatFs fs) == 0 && (ulong)entry.Length > fs.BlocksAvailable * (ulong)fs.BlockSize)
-            throw new HostileLayerException($"layer entry '{entry.Name}': {entry.Length} bytes do not fit in the {fs.BlocksAvailable * (ulong)fs.BlockSize} bytes free in {_layerDir}");
+        // A size bomb (a small compressed blob that claims a huge file) was stopped by the guard at its header.
         int fd = Sys.OpenAt(parent, name, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW, 0x180 /* 0600 */);
         Check(fd, entry.Name, "create the file");
         using (var file = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1 << 16))

@@ -13,6 +13,9 @@ internal sealed class KernelCacheInvalidator(FuseChannel channel) : IUnionChange
 {
     public void AttributesChanged(ulong node) => channel.InvalidateInode(node, -1, 0);
 
+    // Offset 0 drops the dir's pages: its cached listing.
+    public void ListingChanged(ulong directory) => channel.InvalidateInode(directory, 0, 0);
+
     public void EntryChanged(ulong parent, ReadOnlySpan<byte> name) => channel.ExpireEntry(parent, name);
 
     // Dropping the entry drops the kernel's whole subtree below it, negative entries included.

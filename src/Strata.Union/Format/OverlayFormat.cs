@@ -20,12 +20,23 @@ internal static class OverlayFormat
 
     public static ReadOnlySpan<byte> WhiteoutXattr => "trusted.overlay.whiteout"u8;
 
+    /// <summary>On a copied-up object: the lower object it came from (<see cref="OriginHandle"/>).</summary>
+    public static ReadOnlySpan<byte> OriginXattr => "trusted.overlay.origin"u8;
+
+    /// <summary>impure=y on an upper dir: some entries inside are copied up (their inode numbers are their origins').</summary>
+    public static ReadOnlySpan<byte> ImpureXattr => "trusted.overlay.impure"u8;
+
+    /// <summary>On a renamed dir: where its lower instances are (a name in the same parent, or "/a/b" from the root).</summary>
+    public static ReadOnlySpan<byte> RedirectXattr => "trusted.overlay.redirect"u8;
+
     public static ReadOnlySpan<byte> OciWhiteoutPrefix => ".wh."u8;
 
     public static ReadOnlySpan<byte> OciOpaqueMarker => ".wh..wh..opq"u8;
 
     /// <summary>opaque=y: the directory hides everything below it.</summary>
     public const byte OpaqueYes = (byte)'y';
+
+    public const byte ImpureYes = (byte)'y';
 
     /// <summary>opaque=x: not opaque, but some entries inside are xattr whiteouts.</summary>
     public const byte OpaqueHasXattrWhiteouts = (byte)'x';
@@ -82,4 +93,25 @@ internal static class OverlayFormat
         Sys.MknodAt(dirFd, name, FileType.S_IFCHR, 0);
 
     public static int MarkOpaque(int dirFd) => Sys.SetXattr(dirFd, OpaqueXattr, [OpaqueYes]);
+
+    /// <summary>Whether an upper dir carries impure=y (the kernel's ovl_is_impuredir).</summary>
+    public static bool IsImpure(int dirFd)
+    {
+        Span<byte> value = stackalloc byte[1];
+        return Sys.GetXattr(dirFd, ImpureXattr, value) == 1 && value[0] == ImpureYes;
+    }
+
+    /// <summary>Marks an upper dir impure=y unless it is already (the kernel's ovl_set_impure).</summary>
+    public static int MarkImpure(int dirFd)
+    {
+        if (IsImpure(dirFd))
+            return 0;
+        return NoXattrsIsFine(Sys.SetXattr(dirFd, ImpureXattr, [ImpureYes]));
+    }
+
+    /// <summary>
+    /// An upper filesystem without (trusted) xattrs, or a server without the right to set them, only loses the
+    /// records that keep inode numbers: the kernel then mounts with noxattr and goes on too.
+    /// </summary>
+    public static int NoXattrsIsFine(int rc) => rc is -Errno.EOPNOTSUPP or -Errno.EPERM ? 0 : rc;
 }

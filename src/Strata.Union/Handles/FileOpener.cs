@@ -25,8 +25,12 @@ internal sealed class FileOpener(Engine engine)
             int rc = engine.CopyUp.Ensure(node);
             if (rc < 0)
                 return rc;
+            return OpenTop(node, flags, out handle);
         }
-        return OpenTop(node, flags, out handle);
+        int opened = OpenTop(node, flags, out handle);
+        if (opened == 0 && !engine.Layers.IsReadOnly && !engine.Layers.IsUpper(node.TopLayer))
+            engine.LowerHandles.Add((int)handle, node);
+        return opened;
     }
 
     public static int OpenTop(Node node, int flags, out ulong handle)

@@ -31,8 +31,23 @@ internal struct Resolution : IDisposable
     public bool WhiteoutSeen;
 
     /// <summary>The top-most lower layer with an entry for this name has a real object (not a whiteout):
-    /// removing the name from the upper must leave a whiteout.</summary>
+    /// removing the name from the upper must leave a whiteout. By name, whatever redirect the object follows.</summary>
     public bool LowerPositive;
+
+    /// <summary>Some lower layer has an entry (object or whiteout) under this name: <see cref="LowerPositive"/> is decided.</summary>
+    public bool LowerKnown;
+
+    /// <summary>A directory with an instance in a lower layer: its inode number is that instance's.</summary>
+    public bool HasLowerDir;
+
+    /// <summary>The layer of the top-most lower instance of a directory.</summary>
+    public int LowerDirLayer;
+
+    /// <summary>The inode number of the top-most lower instance of a directory, in its layer.</summary>
+    public ulong LowerDirInode;
+
+    /// <summary>The trusted.overlay.redirect of the upper instance of a directory, when it has one.</summary>
+    public byte[]? UpperRedirect;
 
     public readonly bool IsDirectory => Found && Type == FileType.S_IFDIR;
 

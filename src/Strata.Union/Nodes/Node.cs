@@ -43,6 +43,12 @@ internal sealed class Node
     /// <summary>For directories: the merged layer instances, top first. Empty for other types.</summary>
     public DirInstance[] Dirs { get; set; } = [];
 
+    /// <summary>The inode number the union reports, worked out at lookup (getattr does not read xattrs again).</summary>
+    public Lookup.InodeIdentity Identity { get; set; }
+
+    /// <summary>For a directory: the trusted.overlay.redirect of its upper instance (what its lower instances are found by).</summary>
+    public byte[]? Redirect { get; set; }
+
     public bool IsDirectory => Type == FileType.S_IFDIR;
 
     /// <summary>The fd of this directory's instance in a layer, or -1 when it has none there.</summary>

@@ -1,4 +1,6 @@
 using Strata.Posix;
+using Strata.Union.Format;
+using Strata.Union.Handles;
 using Strata.Union.Nodes;
 using Strata.Union.Watching;
 using Sys = Strata.Posix.Posix;
@@ -7,10 +9,10 @@ namespace Strata.Union.Operations;
 
 /// <summary>
 /// Copy-up: brings a lower object into the upper dir before it is changed. Parents first (dirs alone, with
-/// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place.
-/// Callers hold the engine lock.
+/// mode, owner, times and xattrs); the copy is built in the work dir, synced, then renamed into place. The copy
+/// records its origin and its parent becomes impure (<see cref="OriginRecorder"/>). Callers hold the engine lock.
 /// </summary>
-internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
+internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, OriginRecorder origins, LowerHandles lowerHandles)
 {
     /// <summary>Told of each node copied up: the copy has attributes of its own (ctime; link count 1).</summary>
     public IUnionChangeSink? Changes { get; set; }
@@ -34,10 +36,11 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
         int rc = EnsureDir(parent);
         if (rc < 0)
             return rc;
-        int from = parent.DirFdIn(dir.Dirs[0].Layer);
+        int fromLayer = dir.Dirs[0].Layer;
+        int from = parent.DirFdIn(fromLayer);
         if (from < 0)
             return -Errno.ENOENT;
-        rc = CopyEntry(from, dir.Name, parent.Dirs[0].Fd, out int upperFd);
+        rc = CopyEntry(from, dir.Name, fromLayer, parent.Dirs[0].Fd, out int upperFd, out _);
         if (rc < 0)
             return rc;
         nodes.AddUpperDir(dir, new DirInstance(0, upperFd, false));
@@ -58,11 +61,12 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
         {
             node.TopLayer = 0;
             Changes?.AttributesChanged(node.Id);
+            lowerHandles.MoveToUpper(node);
         }
         return rc;
     }
 
-    /// <summary>Copies up the non-directory <paramref name="name"/> of parent from layer <paramref name="fromLayer"/>.</summary>
+    /// <summary>Copies up <paramref name="name"/> of parent (a dir alone) from layer <paramref name="fromLayer"/>, for a name no node stands for.</summary>
     public int CopyName(Node parent, ReadOnlySpan<byte> name, int fromLayer)
     {
         int rc = EnsureDir(parent);
@@ -71,14 +75,25 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
         int from = parent.DirFdIn(fromLayer);
         if (from < 0)
             return -Errno.ENOENT;
-        return CopyEntry(from, name, parent.Dirs[0].Fd, out _);
+        rc = CopyEntry(from, name, fromLayer, parent.Dirs[0].Fd, out int dirFd, out StatX copied);
+        if (dirFd >= 0)
+            Sys.Close(dirFd);
+        // A copy of a hard-linked lower file breaks the link: it now has the upper's number, which the
+        // parent's listing must show too.
+        if (rc == 0 && !copied.IsDirectory && copied.LinkCount != 1)
+            Changes?.ListingChanged(parent.Id);
+        return rc;
     }
 
     // Builds the copy in the work dir, then renames it to the same name in the upper parent.
-    private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int toDir, out int dirFd)
+    private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, out int dirFd, out StatX st)
     {
         dirFd = -1;
-        int rc = Sys.Stat(fromDir, name, out StatX st);
+        int rc = Sys.Stat(fromDir, name, out st);
+        if (rc < 0)
+            return rc;
+        // The parent is marked first: a crash then leaves at worst an impure dir with nothing copied in it.
+        rc = OverlayFormat.MarkImpure(toDir);
         if (rc < 0)
             return rc;
         Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
@@ -86,6 +101,8 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes)
         rc = CreateCopy(fromDir, name, temp, st);
         if (rc >= 0)
             rc = CopyMetadata(fromDir, name, temp, st);
+        if (rc >= 0)
+            rc = origins.RecordCopy(fromDir, name, fromLayer, st, work.Fd, temp);
         if (rc >= 0 && st.IsDirectory)
         {
             rc = dirFd = Sys.OpenAt(work.Fd, temp, DirOpenFlags);

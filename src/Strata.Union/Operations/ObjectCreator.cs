@@ -23,9 +23,18 @@ internal sealed class ObjectCreator(Engine engine)
         using (existing)
         {
             int upper = parent.Dirs[0].Fd;
-            // Only a dir that replaces an upper whiteout is made opaque, as the kernel does: a whiteout in a lower
-            // layer already stops the merge below it, so the kernel leaves the new dir plain.
-            bool opaque = kind == ObjectKind.Directory && existing.UpperWhiteout;
+            // A link to an object that keeps a lower object's inode number makes its new dir impure (ovl_link).
+            if (linkSource is { Identity.FromLower: true })
+            {
+                rc = OverlayFormat.MarkImpure(upper);
+                if (rc < 0)
+                    return rc;
+            }
+            // A dir that replaces an upper whiteout is made opaque, as the kernel does: a whiteout in a lower
+            // layer already stops the merge below it, so the kernel leaves the new dir plain there. A new dir in a
+            // merged dir is made opaque too when the layers may not change offline (ovl_create_upper).
+            bool opaque = kind == ObjectKind.Directory &&
+                (existing.UpperWhiteout || parent.Dirs.Length > 1 && !engine.Features.AllowsOfflineChanges);
             if (!existing.UpperWhiteout && !opaque)
             {
                 rc = Build(caller, upper, name, kind, mode, rdev, target, linkSource, opaque: false);

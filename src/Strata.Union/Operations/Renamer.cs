@@ -1,5 +1,4 @@
 using Strata.Posix;
-using Strata.Union.Format;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
 using Sys = Strata.Posix.Posix;
@@ -7,13 +6,15 @@ using Sys = Strata.Posix.Posix;
 namespace Strata.Union.Operations;
 
 /// <summary>
-/// rename: a non-directory is copied up and renamed in the upper dir, leaving a whiteout at the old name
-/// when a lower entry was there; a directory renames only when it is upper-only (else EXDEV, as the
-/// kernel without redirect_dir). Type rules as rename(2). RENAME_EXCHANGE is handed to <see cref="Exchanger"/>.
+/// rename: the object is copied up (a dir alone) and renamed in the upper dir, leaving a whiteout at the old
+/// name when a lower entry was there; a lower or merged directory moves only with redirect_dir=on (else
+/// EXDEV, and mv copies). What else is recorded is <see cref="MoveMarks"/>'. Type rules as rename(2).
+/// RENAME_EXCHANGE is handed to <see cref="Exchanger"/>.
 /// </summary>
 internal sealed class Renamer(Engine engine)
 {
-    private readonly Exchanger _exchanger = new(engine);
+    private readonly MoveMarks _marks = new(engine);
+    private readonly Exchanger _exchanger = new(engine, new MoveMarks(engine));
 
     public int Rename(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName, uint flags)
     {
@@ -62,7 +63,7 @@ internal sealed class Renamer(Engine engine)
             if (!source.IsDirectory && target.IsDirectory)
                 return -Errno.EISDIR;
         }
-        if (!CanMove(engine, source))
+        if (!_marks.CanMove(source))
             return -Errno.EXDEV;
         // ovl_rename checks emptiness itself only for a target with lower instances; for an upper-only dir it
         // leaves that to the upper fs's rename, which fails with ENOTEMPTY only after the copy-ups and the
@@ -72,32 +73,17 @@ internal sealed class Renamer(Engine engine)
         return 0;
     }
 
-    /// <summary>
-    /// ovl_can_move without redirect_dir: a non-dir or an upper-only dir. A lower or merged dir would need
-    /// redirect_dir; without it the kernel says EXDEV and mv copies.
-    /// </summary>
-    public static bool CanMove(Engine engine, in Resolution resolved)
-    {
-        if (!resolved.IsDirectory)
-            return true;
-        for (int i = 0; i < resolved.DirCount; i++)
-        {
-            if (!engine.Layers.IsUpper(resolved.DirAt(i).Layer))
-                return false;
-        }
-        return true;
-    }
-
     private bool IsUpperOnly(in Resolution dir) => dir.DirCount == 1 && engine.Layers.IsUpper(dir.DirAt(0).Layer);
 
     private int Move(Node parent, ReadOnlySpan<byte> name, Node newParent, ReadOnlySpan<byte> newName,
         in Resolution source, in Resolution target)
     {
+        bool byLower = _marks.IsByLower(parent, name, source);
         int rc = engine.CopyUp.EnsureDir(parent);
         if (rc >= 0)
             rc = engine.CopyUp.EnsureDir(newParent);
-        if (rc >= 0 && !engine.Layers.IsUpper(source.TopLayer))
-            rc = engine.CopyUp.CopyName(parent, name, source.TopLayer);
+        if (rc >= 0)
+            rc = _marks.CopyUp(parent, name, source);
         if (rc < 0)
             return rc;
         int from = parent.Dirs[0].Fd, to = newParent.Dirs[0].Fd;
@@ -108,23 +94,15 @@ internal sealed class Renamer(Engine engine)
             if (rc < 0)
                 return rc;
         }
-        if (source.IsDirectory)
+        rc = _marks.Mark(parent, name, source, byLower, newParent, out byte[]? redirect);
+        if (rc < 0)
+            return rc;
+        // A dir cannot replace a whiteout (a char device) by rename.
+        if (source.IsDirectory && target.UpperWhiteout)
         {
-            // The kernel makes a dir opaque whenever it moves into a merged dir (ovl_rename), not only when a
-            // lower name shows through at the target: a lower entry of that name may appear there later.
-            if (newParent.Dirs.Length > 1)
-            {
-                rc = OverlayFormat.MarkOpaque(source.DirAt(0).Fd);
-                if (rc < 0)
-                    return rc;
-            }
-            // A dir cannot replace a whiteout (a char device) by rename.
-            if (target.UpperWhiteout)
-            {
-                rc = Sys.UnlinkAt(to, newName, false);
-                if (rc < 0)
-                    return rc;
-            }
+            rc = Sys.UnlinkAt(to, newName, false);
+            if (rc < 0)
+                return rc;
         }
         if (source.LowerPositive)
         {
@@ -146,7 +124,12 @@ internal sealed class Renamer(Engine engine)
         {
             if (!moved.IsDirectory)
                 moved.TopLayer = 0;
+            else
+                moved.Redirect = redirect;
             engine.Nodes.Move(moved, newParent, newName);
+            // A dir in another parent lists another "..".
+            if (moved.IsDirectory && parent != newParent)
+                engine.CopyUp.Changes?.ListingChanged(moved.Id);
         }
         else
             engine.Nodes.Detach(newParent, newName);

@@ -24,5 +24,8 @@ public sealed record OverlayOptions
     /// <summary>Debug logging asked for through "-o debug".</summary>
     public bool Debug { get; init; }
 
+    /// <summary>redirect_dir=, xino=, uuid=: what changes the on-disk records and the inode numbers.</summary>
+    public OverlayFeatures Features { get; init; } = OverlayFeatures.Default;
+
     public bool HasUpper => UpperDir is not null;
 }

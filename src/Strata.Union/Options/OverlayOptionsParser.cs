@@ -33,17 +33,14 @@ public static class OverlayOptionsParser
     private static readonly HashSet<string> IgnoredValueOptions = new(StringComparer.Ordinal)
     {
         "subtype", "max_read", "blksize", "context", "fscontext", "defcontext", "rootcontext", "uid", "gid",
-        "uuid", // only changes how origin file handles are encoded, which Strata does not write yet
     };
 
     // Overlay features with a value that gives the semantics Strata has; other values are refused.
     private static readonly Dictionary<string, string[]> FeatureOptions = new(StringComparer.Ordinal)
     {
-        ["redirect_dir"] = ["off", "nofollow"],
         ["index"] = ["off"],
         ["metacopy"] = ["off"],
         ["nfs_export"] = ["off"],
-        ["xino"] = ["off", "auto"],
         ["verity"] = ["off"],
     };
 
@@ -60,12 +57,16 @@ public static class OverlayOptionsParser
         TimeSpan? requestTimeout = null;
         bool readOnly = false, debug = false;
         ulong flags = 0;
+        var features = OverlayFeatures.Default;
 
         foreach (string optionString in optionStrings)
         {
+            CheckText(optionString);
             foreach (string option in SplitUnescaped(optionString, ','))
             {
                 if (option.Length == 0) continue;
+                if ((option.Length - option.TrimEnd('\\').Length) % 2 == 1)
+                    throw Invalid($"option '{option}' ends with an escape ('\\') that escapes nothing");
                 int eq = option.IndexOf('=', StringComparison.Ordinal);
                 string key = eq < 0 ? option : option[..eq];
                 string? value = eq < 0 ? null : option[(eq + 1)..];
@@ -101,10 +102,19 @@ public static class OverlayOptionsParser
                         debug = true;
                         break;
                     case "fsname":
-                        fsName = RequireValue(key, value);
+                        fsName = string.IsNullOrEmpty(value) ? throw Invalid("'fsname=' needs a name") : value;
                         break;
                     case "request_timeout":
                         requestTimeout = ParseTimeout(value);
+                        break;
+                    case "redirect_dir":
+                        features = features with { RedirectDir = ParseRedirectDir(value) };
+                        break;
+                    case "xino":
+                        features = features with { Xino = ParseXino(value) };
+                        break;
+                    case "uuid":
+                        features = features with { Uuid = ParseUuid(value) };
                         break;
                     default:
                         flags |= Generic(key, value);
@@ -123,8 +133,36 @@ public static class OverlayOptionsParser
             FsName = fsName,
             RequestTimeout = requestTimeout,
             Debug = debug,
+            Features = features,
         };
     }
+
+    // "off" is the kernel's redirect_dir=off on a kernel built with REDIRECT_ALWAYS_FOLLOW (Kconfig's default):
+    // redirects are followed but not written.
+    private static RedirectDirMode ParseRedirectDir(string? value) => value switch
+    {
+        "on" => RedirectDirMode.On,
+        "follow" or "off" => RedirectDirMode.Follow,
+        "nofollow" => RedirectDirMode.NoFollow,
+        _ => throw Invalid($"'redirect_dir={value}' is not a redirect_dir mode; use on, follow, nofollow or off"),
+    };
+
+    private static XinoMode ParseXino(string? value) => value switch
+    {
+        "on" => XinoMode.On,
+        "auto" => XinoMode.Auto,
+        "off" => XinoMode.Off,
+        _ => throw Invalid($"'xino={value}' is not a xino mode; use on, auto or off"),
+    };
+
+    // on, auto and null all record the lower filesystem's uuid in an origin; they differ only in the overlay's own
+    // statfs fsid, which a FUSE mount does not take from the options.
+    private static UuidMode ParseUuid(string? value) => value switch
+    {
+        "on" or "auto" or "null" => UuidMode.On,
+        "off" => UuidMode.Off,
+        _ => throw Invalid($"'uuid={value}' is not a uuid mode; use on, auto, null or off"),
+    };
 
     private static ulong Generic(string key, string? value)
     {
@@ -150,7 +188,26 @@ public static class OverlayOptionsParser
     private static string RequireValue(string key, string? value) =>
         string.IsNullOrEmpty(value) ? throw Invalid($"'{key}=' needs a directory") : value;
 
-    private static string Resolve(string path, string baseDir) => Path.GetFullPath(path, baseDir);
+    private static string Resolve(string path, string baseDir)
+    {
+        string full = Path.GetFullPath(path, baseDir);
+        int length = Encoding.UTF8.GetByteCount(full);
+        if (length >= Posix.Posix.PathMax)
+            throw Invalid($"a layer path of {length} bytes ('{full[..60]}...') is longer than PATH_MAX ({Posix.Posix.PathMax})");
+        return full;
+    }
+
+    /// <summary>
+    /// No NUL (it would cut the path short in every syscall) and only valid UTF-8: .NET turns other bytes into
+    /// U+FFFD, and a path spelled with that would name another file than the one meant.
+    /// </summary>
+    private static void CheckText(string options)
+    {
+        if (options.Contains('\0', StringComparison.Ordinal))
+            throw Invalid($"the options '{Printable.Of(options)}' hold a NUL byte");
+        if (options.Contains('\uFFFD', StringComparison.Ordinal))
+            throw Invalid($"the options '{options}' are not valid UTF-8 (give paths in UTF-8)");
+    }
 
     private static OverlayConfigException Invalid(string message) => new(Errno.EINVAL, message);
 

@@ -14,6 +14,14 @@ public interface IUnionChangeSink
     /// </summary>
     void AttributesChanged(ulong node);
 
+    /// <summary>
+    /// An operation changed inode numbers the directory node lists, without changing the dir itself: a copy of a
+    /// hard-linked file got the upper's number, or the dir moved to another parent (its ".."). Called like
+    /// <see cref="AttributesChanged"/>, with the lock held; a dir's cached pages are its listing, which no request
+    /// waits on, so dropping them is fine here.
+    /// </summary>
+    void ListingChanged(ulong directory);
+
     // The two below come from the watcher's own thread, never with the engine's lock held: they may block.
 
     /// <summary>The name in this directory node may now resolve differently (or at all, or not any more).</summary>

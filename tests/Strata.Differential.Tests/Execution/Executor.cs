@@ -17,6 +17,9 @@ public sealed class Executor : IDisposable
 
     public int RootFd { get; }
 
+    /// <summary>When set, probes also say which layer object a path's inode number belongs to.</summary>
+    public Running.InodeLabels? Labels { get; set; }
+
     public static byte[] Bytes(string path) => Encoding.UTF8.GetBytes(path);
 
     /// <summary>"ok" or the errno's name.</summary>
@@ -42,7 +45,8 @@ public sealed class Executor : IDisposable
 
     /// <summary>
     /// The stat fields that must agree: type, permission bits, owner, and for non-dirs size and link count
-    /// (dir sizes and link counts, inode numbers and times legitimately differ), and a symlink's target.
+    /// (dir sizes and link counts and times legitimately differ), a symlink's target, and with
+    /// <see cref="Labels"/> the layer object the inode number belongs to (the raw numbers differ between copies).
     /// </summary>
     public string Probe(string path)
     {
@@ -60,6 +64,7 @@ public sealed class Executor : IDisposable
         var line = new StringBuilder($"{path}: {type} {Convert.ToString(st.Mode & 0xFFF, 8)} {st.Uid}:{st.Gid}");
         if (!st.IsDirectory) line.Append($" size={st.Size} nlink={st.LinkCount}");
         if (st.IsSymlink) line.Append($" -> {ReadLink(path)}");
+        if (Labels is not null) line.Append($" ino={Labels.Of(st.Inode)}");
         return line.ToString();
     }
 

@@ -4,23 +4,23 @@ using Strata.Differential.Tests.Script;
 
 namespace Strata.Differential.Tests.Running;
 
-/// <summary>One reproducible sequence: the layers and the script both come from the seed alone.</summary>
-public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operation> Steps)
+/// <summary>One reproducible sequence: the layers, the script and how it is mounted all come from the seed alone.</summary>
+public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operation> Steps, RunMode Mode)
 {
     public static SeededSequence Create(int seed, int length)
     {
         var random = new Random(seed);
         LayerStackSpec layers = LayerStackGenerator.Generate(random);
-        return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length));
+        return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length), RunMode.ForSeed(seed));
     }
 
     /// <summary>Runs it; on a mismatch shrinks the script and returns the report to print, else null.</summary>
     public string? RunAndReport(OperationMix? mix = null, int shrinkBudget = 40)
     {
-        if (DifferentialRun.Run(Layers, Steps, mix) is not { } mismatch) return null;
-        var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, mismatch, shrinkBudget);
+        if (DifferentialRun.Run(Layers, Steps, Mode, mix) is not { } mismatch) return null;
+        var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, Mode, mismatch, shrinkBudget);
         var report = new StringBuilder();
-        report.AppendLine($"seed {Seed} (STRATA_DIFF_SEED={Seed} STRATA_DIFF_SEQUENCES=1): {shrunk}");
+        report.AppendLine($"seed {Seed} (STRATA_DIFF_SEED={Seed} STRATA_DIFF_SEQUENCES=1; {Mode}): {shrunk}");
         for (int i = 0; i < Layers.Lowers.Count; i++)
         {
             report.AppendLine($"  lower l{i}{(i == 0 ? " (top)" : "")}:");

@@ -9,7 +9,7 @@ namespace Strata.Differential.Tests.Running;
 /// </summary>
 public static class Shrinker
 {
-    public static (List<Operation> Steps, Mismatch Mismatch) Shrink(LayerStackSpec layers, IReadOnlyList<Operation> steps, Mismatch mismatch, int budget)
+    public static (List<Operation> Steps, Mismatch Mismatch) Shrink(LayerStackSpec layers, IReadOnlyList<Operation> steps, RunMode mode, Mismatch mismatch, int budget)
     {
         var current = mismatch.Step == Mismatch.AtEnd ? steps.ToList() : steps.Take(mismatch.Step + 1).ToList();
         Mismatch currentMismatch = mismatch;
@@ -19,7 +19,7 @@ public static class Shrinker
             {
                 var candidate = current.Take(start).Concat(current.Skip(start + chunk)).ToList();
                 budget--;
-                if (DifferentialRun.Run(layers, candidate) is { } m && m.Kind == mismatch.Kind)
+                if (DifferentialRun.Run(layers, candidate, mode) is { } m && m.Kind == mismatch.Kind)
                 {
                     current = m.Step == Mismatch.AtEnd ? candidate : candidate.Take(m.Step + 1).ToList();
                     currentMismatch = m;

@@ -15,6 +15,16 @@ public sealed class RandomScript
     private static readonly uint[] Modes = [0x1A4, 0x180, 0x1ED, 0x124, 0x1C0, 0x1FF]; // 644 600 755 444 700 777
     private static readonly string[] XattrNames = ["user.p", "user.q", "user.r"];
 
+    private static readonly int[] FallocateModes =
+    [
+        0, Libc.FALLOC_FL_KEEP_SIZE, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE,
+        Libc.FALLOC_FL_ZERO_RANGE, Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE,
+    ];
+
+    // Offsets and lengths around block boundaries, so that holes are made, punched and found.
+    private static readonly long[] Offsets = [0, 1, 7, 100, 4096, 4100, 8192, 12288];
+    private static readonly long[] Lengths = [1, 10, 100, 4096, 8192];
+
     private readonly Random _random;
     private readonly List<string> _known;
 
@@ -55,7 +65,7 @@ public sealed class RandomScript
     private Operation Next()
     {
         string path = PickPath();
-        Operation op = _random.Next(27) switch
+        Operation op = _random.Next(32) switch
         {
             0 => new OpenOperation(PickFree(), OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, PickMode()),
             1 => new OpenOperation(PickFrom(_files), OpenFlags.O_RDWR | OpenFlags.O_CREAT, PickMode()),
@@ -79,6 +89,12 @@ public sealed class RandomScript
             23 => new UtimeOperation(path, 1_000_000_000 + _random.Next(1_000_000)),
             24 => NextSetXattr(path),
             25 => NextXattrQuery(path),
+            26 or 27 => new FallocateOperation(PickFrom(_files), Pick(FallocateModes), PickOffset(), Pick(Lengths)),
+            28 => new SeekOperation(PickFrom(_files), _random.Next(2) == 0 ? Libc.SEEK_DATA : Libc.SEEK_HOLE, _random.Next(3) == 0 ? PickOffset() : 0),
+            29 => new CopyRangeOperation(PickFrom(_files), _random.Next(3) == 0 ? PickOffset() : 0, PickFrom(_files), PickOffset(), Pick(Lengths)),
+            30 => _random.Next(2) == 0
+                ? new DirectIoOperation(PickFrom(_files), _random.Next(5) == 0 ? 100 : 4096L * _random.Next(3), (byte)('A' + _random.Next(26)))
+                : new SyncOperation(_random.Next(2) == 0 ? PickFrom(_dirs) : PickFrom(_files)),
             _ => new MkfifoOperation(PickFree(), PickMode()),
         };
         foreach (string touched in op.Touched)
@@ -161,6 +177,10 @@ public sealed class RandomScript
     private string PickPath() => _known.Count > 0 && _random.Next(4) != 0 ? _known[_random.Next(_known.Count)] : PathPool.Random(_random);
 
     private uint PickMode() => Modes[_random.Next(Modes.Length)];
+
+    private long PickOffset() => Pick(Offsets);
+
+    private T Pick<T>(T[] values) => values[_random.Next(values.Length)];
 
     private string PickXattr() => XattrNames[_random.Next(XattrNames.Length)];
 }

@@ -55,6 +55,20 @@ public sealed class OverlayOptionsParserTests
         Assert.Equal(Libc.MS_RDONLY, o.MountFlags & Libc.MS_RDONLY);
     }
 
+    [Theory]
+    [InlineData("", RedirectDirMode.Follow, XinoMode.Off, UuidMode.On)]
+    [InlineData(",redirect_dir=on,xino=on,uuid=off", RedirectDirMode.On, XinoMode.On, UuidMode.Off)]
+    [InlineData(",redirect_dir=off,xino=auto,uuid=null", RedirectDirMode.Follow, XinoMode.Auto, UuidMode.On)]
+    [InlineData(",redirect_dir=nofollow,xino=off,uuid=auto", RedirectDirMode.NoFollow, XinoMode.Off, UuidMode.On)]
+    [InlineData(",redirect_dir=follow,uuid=on", RedirectDirMode.Follow, XinoMode.Off, UuidMode.On)]
+    public void FeatureOptions(string options, RedirectDirMode redirect, XinoMode xino, UuidMode uuid)
+    {
+        OverlayFeatures f = Parse("lowerdir=/l" + options).Features;
+        Assert.Equal(redirect, f.RedirectDir);
+        Assert.Equal(xino, f.Xino);
+        Assert.Equal(uuid, f.Uuid);
+    }
+
     [Fact]
     public void RequestTimeoutInSeconds()
     {
@@ -66,7 +80,9 @@ public sealed class OverlayOptionsParserTests
     [InlineData("lowerdir=/l,request_timeout=0", "request_timeout=0")]
     [InlineData("lowerdir=/l,request_timeout=x", "whole number of seconds")]
     [InlineData("lowerdir=/l,bogus", "unknown option 'bogus'")]
-    [InlineData("lowerdir=/l,redirect_dir=on", "redirect_dir=on")]
+    [InlineData("lowerdir=/l,redirect_dir=bogus", "redirect_dir=bogus")]
+    [InlineData("lowerdir=/l,xino=bogus", "xino=bogus")]
+    [InlineData("lowerdir=/l,uuid=bogus", "uuid=bogus")]
     [InlineData("lowerdir=/l,index=on", "index=on")]
     [InlineData("lowerdir=/l,metacopy=on", "metacopy=on")]
     [InlineData("lowerdir=/l,volatile", "volatile")]
@@ -74,10 +90,29 @@ public sealed class OverlayOptionsParserTests
     [InlineData("lowerdir=", "needs at least one")]
     [InlineData("lowerdir=/l,lowerdir+=/m", "cannot be mixed")]
     [InlineData("lowerdir=/l,upperdir=", "needs a directory")]
+    [InlineData("lowerdir=/l\0x", "NUL byte")]
+    [InlineData("lowerdir=/l\0", "NUL byte")]
+    [InlineData("lowerdir=/l\uFFFD", "not valid UTF-8")]
+    [InlineData("lowerdir=/l\\", "escapes nothing")]
+    [InlineData("lowerdir=/l,fsname=", "'fsname=' needs a name")]
     public void RefusedWithAMessage(string options, string expected)
     {
         var e = Assert.Throws<OverlayConfigException>(() => Parse(options));
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_path_over_path_max_is_refused_and_its_message_stays_short()
+    {
+        var e = Assert.Throws<OverlayConfigException>(() => Parse("lowerdir=/" + new string('a', 1 << 20)));
+        Assert.Contains("longer than PATH_MAX", e.Message);
+        Assert.True(e.Message.Length < 300, e.Message.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void An_escaped_backslash_at_the_end_is_a_backslash()
+    {
+        Assert.Equal(["/l\\"], Parse("lowerdir=/l\\\\").LowerDirs);
     }
 }

@@ -1,4 +1,4 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// A mount made by "strata mount" (background mode, as a user runs it). Dispose always leaves no mount and no
@@ -16,7 +16,7 @@ public sealed class StrataMount : IDisposable
     public static StrataMount Mount(string options, string mountPoint, string? workingDirectory = null)
     {
         var mount = new StrataMount(mountPoint);
-        ProcessResult r = StrataCli.Run(["mount", "-o", options, mountPoint], workingDirectory: workingDirectory);
+        ProcessResult r = StrataCommand.Run(["mount", "-o", options, mountPoint], workingDirectory: workingDirectory);
         if (r.ExitCode != 0 || !Mounts.IsMounted(mountPoint, "fuse.strata"))
         {
             mount.Dispose();
@@ -28,7 +28,7 @@ public sealed class StrataMount : IDisposable
     public void Dispose()
     {
         if (Mounts.IsMounted(MountPoint))
-            StrataCli.Run(["umount", MountPoint], TimeSpan.FromSeconds(30));
+            StrataCommand.Run(["umount", MountPoint], TimeSpan.FromSeconds(30));
         if (Mounts.IsMounted(MountPoint))
             Mounts.ForceCleanUp(MountPoint);
         Mounts.WaitForServersToExit(MountPoint, TimeSpan.FromSeconds(15));

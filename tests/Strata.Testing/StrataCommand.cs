@@ -1,7 +1,7 @@
-namespace Strata.Cli.Tests.Support;
+namespace Strata.Testing;
 
-/// <summary>The strata command as built next to the tests (strata.dll, run through the dotnet host).</summary>
-public static class StrataCli
+/// <summary>The strata command as built next to the tests (strata.dll, run through the dotnet host): for test projects that reference Strata.Cli.</summary>
+public static class StrataCommand
 {
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "strata.dll");
 
@@ -18,9 +18,11 @@ public static class StrataCli
     public static long RequestsHandled(string mountPoint)
     {
         ProcessResult r = Run("stats", mountPoint);
-        Assert.True(r.ExitCode == 0, r.StandardError);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException($"strata stats {mountPoint}: {r.StandardError}");
         var m = System.Text.RegularExpressions.Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
-        Assert.True(m.Success, r.StandardOutput);
+        if (!m.Success)
+            throw new InvalidOperationException($"strata stats {mountPoint} printed no request count: {r.StandardOutput}");
         return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 

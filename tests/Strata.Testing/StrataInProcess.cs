@@ -1,7 +1,7 @@
 using Strata.Mount;
 using Strata.Union.Options;
 
-namespace Strata.Differential.Tests.Running;
+namespace Strata.Testing;
 
 /// <summary>Strata mounted in this process (OverlayMount.Start); Dispose leaves no mount behind, pass or fail.</summary>
 public sealed class StrataInProcess : IDisposable
