@@ -60,14 +60,14 @@ public sealed class OverlayMount : IDisposable
             throw;
         }
 
-        var adapter = new UnionFuseAdapter(union, CacheTimeout);
+        var adapter = new UnionFuseAdapter(union, options.KernelCache ? CacheTimeout : TimeSpan.Zero, options.Passthrough);
         var server = new FuseServer(fuse.DeviceFd, adapter, new FuseServerOptions
         {
             ConnectionId = fuse.ConnectionId,
             RequestTimeout = options.RequestTimeout,
             ReaddirPlus = true,
             ReaddirPlusAuto = true,
-            Passthrough = true,
+            Passthrough = options.Passthrough != PassthroughMode.Off,
             Debug = debugLog is not null,
             Log = debugLog,
         });
@@ -81,7 +81,8 @@ public sealed class OverlayMount : IDisposable
             throw new FuseMountException(Errno.ETIMEDOUT, $"mount on '{mountPoint}' did not start: the kernel sent no INIT within 30 s");
         }
         // Names and attributes are cached by the kernel only while every layer dir is watched.
-        union.WatchLayers(new KernelCacheInvalidator(server.Channel));
+        if (options.KernelCache)
+            union.WatchLayers(new KernelCacheInvalidator(server.Channel));
         mount._stats = StatsEndpoint.Start(mountPoint, mount.Snapshot);
         return mount;
     }

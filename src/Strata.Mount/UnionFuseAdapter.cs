@@ -3,6 +3,7 @@ using Strata.Mount.Caching;
 using Strata.Mount.Passthrough;
 using Strata.Posix;
 using Strata.Union;
+using Strata.Union.Options;
 
 namespace Strata.Mount;
 
@@ -19,13 +20,15 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     private readonly UnionFileSystem _union;
     private readonly ulong _cacheSeconds;
     private readonly MissFilter _misses = new();
+    private readonly PassthroughMode _passthrough;
     private FuseChannel? _channel;
     private BackingFiles? _backing;
 
-    public UnionFuseAdapter(UnionFileSystem union, TimeSpan cacheTimeout = default)
+    public UnionFuseAdapter(UnionFileSystem union, TimeSpan cacheTimeout = default, PassthroughMode passthrough = PassthroughMode.On)
     {
         _union = union;
         _cacheSeconds = (ulong)Math.Max(0, cacheTimeout.TotalSeconds);
+        _passthrough = passthrough;
     }
 
     /// <summary>
@@ -39,8 +42,8 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override void Init(FuseConnectionInfo info)
     {
-        if (_channel is not null && info.Flags.HasFlag(FuseInitFlags.Passthrough))
-            _backing = new BackingFiles(_channel, _union);
+        if (_channel is not null && _passthrough != PassthroughMode.Off && info.Flags.HasFlag(FuseInitFlags.Passthrough))
+            _backing = new BackingFiles(_channel, _union, _passthrough);
     }
 
     /// <summary>How long the kernel may keep names and attributes, while the layers are watched.</summary>

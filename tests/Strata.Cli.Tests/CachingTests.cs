@@ -113,13 +113,14 @@ public sealed class CachingTests
         Assert.Equal(["high", "low"], Names(dir["overlay/d"]));
         Assert.Equal(["high", "low"], Names(dir["overlay/d"]));
         File.WriteAllText(dir["l0/d/added"], "added\n");
-        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "high", "low"])), "a name added in a lower layer did not show in the listing");
+        string Listed() => string.Join(" ", Names(dir["overlay/d"]));
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "high", "low"])), $"a name added in a lower layer did not show in the listing: {Listed()}");
         File.Delete(dir["l1/d/high"]);
-        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low"])), "a name removed from a lower layer still shows in the listing");
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low"])), $"a name removed from a lower layer still shows in the listing: {Listed()}");
         // A dir appearing in the upper layer with an opaque mark changes the whole merge.
         dir.Make("upper/d");
         File.WriteAllText(dir["upper/d/top"], "top\n");
-        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low", "top"])), "a dir added in the upper layer did not join the merge");
+        Assert.True(Bounded.Eventually(() => Names(dir["overlay/d"]).SequenceEqual(["added", "low", "top"])), $"a dir added in the upper layer did not join the merge: {Listed()}, 'overlay/d/top' {(File.Exists(dir["overlay/d/top"]) ? "exists" : "is missing")}");
     });
 
     [Fact]

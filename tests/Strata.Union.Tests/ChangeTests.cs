@@ -44,7 +44,7 @@ public sealed class ChangeTests
         Assert.Equal(0x81E0, (int)TempLayers.LStat(up).Mode);
         Assert.Equal("t", TempLayers.GetXattr(up, "user.tag"));
         Assert.Equal(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(t.Upper, "a/b")));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(t.Work, "work")));
+        Assert.Empty(t.WorkLeftovers());
         // The node keeps working and keeps the lower file's inode number, as the copy records it as its origin.
         Assert.Equal(0, fs.GetAttr(fs.Node("a/b/f"), out StatX st));
         Assert.Equal(TempLayers.LStat(Path.Combine(t.Lower0, "a/b/f")).Inode, st.Inode);
@@ -82,7 +82,7 @@ public sealed class ChangeTests
         Assert.True(TempLayers.LStat(Path.Combine(t.Upper, "d")).IsWhiteoutDevice);
         Assert.Equal(0, fs.RmDir(Root, RootNode, B("only")));
         Assert.False(TempLayers.Exists(Path.Combine(t.Upper, "only")));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(t.Work, "work")));
+        Assert.Empty(t.WorkLeftovers());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class ChangeTests
         Assert.Equal([".", ".."], fs.List("d"));
         Assert.Equal(0, fs.MkDir(Root, RootNode, B("plain"), 0x1ED, out _, out _));
         Assert.Null(TempLayers.GetXattr(Path.Combine(t.Upper, "plain"), "trusted.overlay.opaque"));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(t.Work, "work")));
+        Assert.Empty(t.WorkLeftovers());
     }
 
     [Fact]

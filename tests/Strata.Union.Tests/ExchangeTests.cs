@@ -44,7 +44,7 @@ public sealed class ExchangeTests
         Assert.Equal("F", File.ReadAllText(Path.Combine(t.Upper, "y/g")));
         Assert.Equal("G", fs.ReadAll("x/f"));
         Assert.Equal("F", fs.ReadAll("y/g"));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(t.Work, "work")));
+        Assert.Empty(t.WorkLeftovers());
     }
 
     [Fact]

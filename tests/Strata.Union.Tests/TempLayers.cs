@@ -1,5 +1,6 @@
 using System.Text;
 using Strata.Posix;
+using Strata.Testing;
 using Strata.Union.Options;
 using Sys = Strata.Posix.Posix;
 
@@ -28,6 +29,9 @@ internal sealed class TempLayers : IDisposable
 
     public UnionFileSystem Open(bool readOnly = false, OverlayFeatures? features = null) =>
         new(LayerStack.Open([Lower1, Lower0], readOnly ? null : Upper, readOnly ? null : Work), features);
+
+    /// <summary>What the work dir holds that an operation left behind (see <see cref="WorkDirContents"/>).</summary>
+    public List<string> WorkLeftovers() => WorkDirContents.Leftovers(Path.Combine(Work, "work"));
 
     public static void Write(string path, string content)
     {

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Strata.Fuse;
 using Strata.Posix;
 using Strata.Union;
+using Strata.Union.Options;
 
 namespace Strata.Mount.Passthrough;
 
@@ -15,9 +16,12 @@ namespace Strata.Mount.Passthrough;
 /// the lower file were still running, or by a chmod) cannot get the upper file as its backing: that open is
 /// answered ESTALE after the node's name is detached, and the kernel, which retries an open that fails so once
 /// with a fresh lookup, then opens a new node whose backing file is the upper one. Opens made before keep
-/// reading the lower file (as they would on kernel overlayfs before 4.19).
+/// reading the lower file (as they would on kernel overlayfs before 4.19). A node whose opens go through the
+/// server (the kernel refused the backing file, or passthrough=upper keeps lower files out) stays so until its
+/// last open is released: the engine's fds follow a copy-up, and the kernel does not let plain and
+/// passthrough opens of one inode mix.
 /// </summary>
-internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
+internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union, PassthroughMode mode)
 {
     private readonly Dictionary<ulong, Backing> _byNode = [];
     private readonly Lock _lock = new();
@@ -34,7 +38,7 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
             ref Backing backing = ref CollectionsMarshal.GetValueRefOrAddDefault(_byNode, node, out bool exists);
             if (!exists)
                 backing = Register(node);
-            else if (backing.Layer != union.TopLayerOf(node))
+            else if (backing.Id >= 0 && backing.Layer != union.TopLayerOf(node))
             {
                 union.DetachName(node);
                 return -Errno.ESTALE;
@@ -63,8 +67,12 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union)
         }
     }
 
+    // Plain opens (the engine's fds follow a copy-up) for the lower files passthrough=upper keeps out.
     private Backing Register(ulong node)
     {
+        int top = union.TopLayerOf(node);
+        if (mode == PassthroughMode.Upper && (union.IsReadOnly || top != 0))
+            return new Backing { Id = -1, Layer = top };
         int rc = union.OpenLayerFile(node, out int fd, out int layer);
         if (rc < 0)
             return new Backing { Id = -1, Layer = union.TopLayerOf(node) };

@@ -17,18 +17,11 @@ internal sealed class ObjectCreator(Engine engine)
     public int Make(in Caller caller, Node parent, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
         ReadOnlySpan<byte> target, Node? linkSource)
     {
-        if (engine.Layers.IsReadOnly)
-            return -Errno.EROFS;
-        int rc = engine.Resolver.Resolve(parent, name, out Resolution existing);
+        int rc = Prepare(parent, name, out Resolution existing);
         if (rc < 0)
             return rc;
         using (existing)
         {
-            if (existing.Found)
-                return -Errno.EEXIST;
-            rc = engine.CopyUp.EnsureDir(parent);
-            if (rc < 0)
-                return rc;
             int upper = parent.Dirs[0].Fd;
             // A link to an object that keeps a lower object's inode number makes its new dir impure (ovl_link).
             if (linkSource is { Identity.FromLower: true })
@@ -81,18 +74,11 @@ internal sealed class ObjectCreator(Engine engine)
     {
         fd = -1;
         st = default;
-        if (engine.Layers.IsReadOnly)
-            return -Errno.EROFS;
-        int rc = engine.Resolver.Resolve(parent, name, out Resolution existing);
+        int rc = Prepare(parent, name, out Resolution existing);
         if (rc < 0)
             return rc;
         using (existing)
         {
-            if (existing.Found)
-                return -Errno.EEXIST;
-            rc = engine.CopyUp.EnsureDir(parent);
-            if (rc < 0)
-                return rc;
             int upper = parent.Dirs[0].Fd;
             Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
             ReadOnlySpan<byte> temp = existing.UpperWhiteout ? engine.Work.NextTempName(buffer) : default;
@@ -118,6 +104,25 @@ internal sealed class ObjectCreator(Engine engine)
             }
             return rc;
         }
+    }
+
+    // What every new name goes through: a writable union, a free name, and the parent in the upper dir. The
+    // resolution (whiteouts at the name) is the caller's to dispose when this succeeds.
+    private int Prepare(Node parent, ReadOnlySpan<byte> name, out Resolution existing)
+    {
+        existing = default;
+        if (engine.Layers.IsReadOnly)
+            return -Errno.EROFS;
+        int rc = engine.Resolver.Resolve(parent, name, out existing);
+        if (rc < 0)
+            return rc;
+        rc = existing.Found ? -Errno.EEXIST : engine.CopyUp.EnsureDir(parent);
+        if (rc < 0)
+        {
+            existing.Dispose();
+            existing = default;
+        }
+        return rc;
     }
 
     private int Build(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,

@@ -15,6 +15,11 @@ internal sealed class WorkDir(LayerStack layers)
 
     private long _counter;
 
+    // The whiteout every placed whiteout is a hard link of, as the kernel shares one (it saves an inode and a
+    // rename each): made in the work dir on first use; a new one once the filesystem's link limit is reached.
+    private readonly byte[] _sharedName = new byte[TempNameLength];
+    private int _sharedLength;
+
     public int Fd => layers.WorkFd;
 
     /// <summary>Writes a fresh temporary name ("#strata-hex") into dest and returns it.</summary>
@@ -26,11 +31,46 @@ internal sealed class WorkDir(LayerStack layers)
         return dest[..(8 + written)];
     }
 
-    /// <summary>Puts a whiteout at a name of an upper dir where nothing (or another non-dir) is.</summary>
+    /// <summary>
+    /// Puts a whiteout at a name of an upper dir where nothing (or another non-dir) is. Where the name is free,
+    /// one link of the shared whiteout makes it, atomically; where a non-dir is there, it is replaced by rename.
+    /// Callers hold the engine lock.
+    /// </summary>
     public int PlaceWhiteout(int upperDirFd, ReadOnlySpan<byte> name)
     {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            int rc = SharedWhiteout(out ReadOnlySpan<byte> shared);
+            if (rc < 0)
+                break;
+            rc = Sys.LinkAt(Fd, shared, upperDirFd, name);
+            if (rc != -Errno.EMLINK)
+            {
+                if (rc != -Errno.EEXIST)
+                    return rc;
+                break; // A non-dir is there: it must be swapped out in one rename.
+            }
+            _sharedLength = 0; // Full: the next attempt makes a fresh one.
+        }
         Span<byte> buffer = stackalloc byte[TempNameLength];
         return MoveInWhiteout(upperDirFd, name, buffer, 0, out _);
+    }
+
+    private int SharedWhiteout(out ReadOnlySpan<byte> name)
+    {
+        if (_sharedLength == 0)
+        {
+            ReadOnlySpan<byte> fresh = NextTempName(_sharedName);
+            int rc = OverlayFormat.MakeWhiteout(Fd, fresh);
+            if (rc < 0)
+            {
+                name = default;
+                return rc;
+            }
+            _sharedLength = fresh.Length;
+        }
+        name = _sharedName.AsSpan(0, _sharedLength);
+        return 0;
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ public sealed record OverlayOptions
     /// <summary>From "request_timeout=SECONDS": the kernel aborts the connection when a request stays unanswered that long.</summary>
     public TimeSpan? RequestTimeout { get; init; }
 
+    /// <summary>From "passthrough=": which files the kernel reads and writes directly (FUSE passthrough).</summary>
+    public PassthroughMode Passthrough { get; init; } = PassthroughMode.On;
+
+    /// <summary>From "cache=": whether the kernel may cache names, attributes and listings (kept correct by a layer watcher).</summary>
+    public bool KernelCache { get; init; } = true;
+
     /// <summary>Debug logging asked for through "-o debug".</summary>
     public bool Debug { get; init; }
 
@@ -28,4 +34,20 @@ public sealed record OverlayOptions
     public OverlayFeatures Features { get; init; } = OverlayFeatures.Default;
 
     public bool HasUpper => UpperDir is not null;
+}
+
+/// <summary>Which regular files are opened with FUSE passthrough, their data never reaching the server.</summary>
+public enum PassthroughMode
+{
+    /// <summary>
+    /// All: upper files, and lower files opened read-only. A read-only fd opened on a lower file before another
+    /// open copies the file up goes on reading the lower file (kernel overlayfs before 4.19 did the same).
+    /// </summary>
+    On,
+
+    /// <summary>Upper files only: lower files are read through the server, and every fd sees a copy-up at once.</summary>
+    Upper,
+
+    /// <summary>None: all data goes through the server.</summary>
+    Off,
 }

@@ -55,6 +55,8 @@ public static class OverlayOptionsParser
         bool sawLowerDir = false, sawLowerAppend = false;
         string? upper = null, work = null, fsName = null;
         TimeSpan? requestTimeout = null;
+        PassthroughMode passthrough = PassthroughMode.On;
+        bool kernelCache = true;
         bool readOnly = false, debug = false;
         ulong flags = 0;
         var features = OverlayFeatures.Default;
@@ -107,6 +109,17 @@ public static class OverlayOptionsParser
                     case "request_timeout":
                         requestTimeout = ParseTimeout(value);
                         break;
+                    case "passthrough":
+                        passthrough = ParsePassthrough(value);
+                        break;
+                    case "cache":
+                        kernelCache = value switch
+                        {
+                            "on" => true,
+                            "off" => false,
+                            _ => throw Invalid($"'cache={value}' is not a cache mode; use on or off"),
+                        };
+                        break;
                     case "redirect_dir":
                         features = features with { RedirectDir = ParseRedirectDir(value) };
                         break;
@@ -132,6 +145,8 @@ public static class OverlayOptionsParser
             MountFlags = flags | (readOnly ? Libc.MS_RDONLY : 0),
             FsName = fsName,
             RequestTimeout = requestTimeout,
+            Passthrough = passthrough,
+            KernelCache = kernelCache,
             Debug = debug,
             Features = features,
         };
@@ -145,6 +160,14 @@ public static class OverlayOptionsParser
         "follow" or "off" => RedirectDirMode.Follow,
         "nofollow" => RedirectDirMode.NoFollow,
         _ => throw Invalid($"'redirect_dir={value}' is not a redirect_dir mode; use on, follow, nofollow or off"),
+    };
+
+    private static PassthroughMode ParsePassthrough(string? value) => value switch
+    {
+        "on" => PassthroughMode.On,
+        "upper" => PassthroughMode.Upper,
+        "off" => PassthroughMode.Off,
+        _ => throw Invalid($"'passthrough={value}' is not a passthrough mode; use on, upper or off"),
     };
 
     private static XinoMode ParseXino(string? value) => value switch

@@ -11,12 +11,14 @@ public sealed class TwoMounts : IDisposable
     private KernelOverlay? _kernel;
     private StrataInProcess? _strata;
 
-    public TwoMounts(Action<string> buildLower)
+    /// <param name="buildLower">Fills a lower dir; called once per side.</param>
+    /// <param name="strataOptions">Options for the Strata side only (Strata's own, such as passthrough=).</param>
+    public TwoMounts(Action<string> buildLower, string? strataOptions = null)
     {
         Kernel = Stack("kernel", buildLower);
         Strata = Stack("strata", buildLower);
         _kernel = KernelOverlay.Mount(Kernel.Options, Kernel.Merged);
-        _strata = StrataInProcess.Mount(Strata.Options, Strata.Merged);
+        _strata = StrataInProcess.Mount(strataOptions is null ? Strata.Options : Strata.Options + "," + strataOptions, Strata.Merged);
     }
 
     public Side Kernel { get; }

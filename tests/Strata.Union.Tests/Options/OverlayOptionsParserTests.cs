@@ -77,6 +77,20 @@ public sealed class OverlayOptionsParserTests
     }
 
     [Theory]
+    [InlineData("lowerdir=/l", PassthroughMode.On, true)]
+    [InlineData("lowerdir=/l,passthrough=upper", PassthroughMode.Upper, true)]
+    [InlineData("lowerdir=/l,passthrough=off,cache=off", PassthroughMode.Off, false)]
+    [InlineData("lowerdir=/l,cache=on,passthrough=on", PassthroughMode.On, true)]
+    public void PassthroughAndCacheModes(string options, PassthroughMode passthrough, bool cache)
+    {
+        OverlayOptions o = Parse(options);
+        Assert.Equal(passthrough, o.Passthrough);
+        Assert.Equal(cache, o.KernelCache);
+    }
+
+    [Theory]
+    [InlineData("lowerdir=/l,passthrough=lower", "passthrough=lower")]
+    [InlineData("lowerdir=/l,cache=maybe", "cache=maybe")]
     [InlineData("lowerdir=/l,request_timeout=0", "request_timeout=0")]
     [InlineData("lowerdir=/l,request_timeout=x", "whole number of seconds")]
     [InlineData("lowerdir=/l,bogus", "unknown option 'bogus'")]
