@@ -27,6 +27,39 @@ public sealed class OpenFileTests
     }
 
     [Fact]
+    public void ManyReadHandlesOfTwoFilesEachFollowOnlyTheirOwnCopyUp()
+    {
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "a"), "lower a");
+        TempLayers.Write(Path.Combine(t.Lower0, "b"), "lower b");
+        using var fs = t.Open();
+        ulong a = fs.Node("a"), b = fs.Node("b");
+        // More handles than the handle table starts with, some released before the copy-up.
+        var readersOfA = new List<ulong>();
+        var readersOfB = new List<ulong>();
+        for (int i = 0; i < 150; i++)
+        {
+            Assert.Equal(0, fs.Open(Root, i % 2 == 0 ? a : b, OpenFlags.O_RDONLY, out ulong reader));
+            (i % 2 == 0 ? readersOfA : readersOfB).Add(reader);
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(0, fs.Release(readersOfA[^1]));
+            readersOfA.RemoveAt(readersOfA.Count - 1);
+        }
+
+        fs.WriteAt("a", "UPPER");
+        var buffer = new byte[64];
+        foreach (ulong reader in readersOfA)
+            Assert.Equal("UPPER a", Encoding.UTF8.GetString(buffer, 0, fs.Read(reader, 0, buffer)));
+        foreach (ulong reader in readersOfB)
+            Assert.Equal("lower b", Encoding.UTF8.GetString(buffer, 0, fs.Read(reader, 0, buffer)));
+        foreach (ulong reader in readersOfA.Concat(readersOfB))
+            Assert.Equal(0, fs.Release(reader));
+        Assert.False(File.Exists(Path.Combine(t.Upper, "b")));
+    }
+
+    [Fact]
     public void FallocateSeekAndCopyRangeWorkOnHandles()
     {
         using var t = new TempLayers();
