@@ -135,8 +135,11 @@ internal sealed class Engine : IDisposable
         return 0;
     }
 
-    /// <summary>New objects belong to the caller: chown when he is not the server.</summary>
-    public bool NeedsChown(in Caller caller) => caller.Uid != ServerUid || caller.Gid != ServerGid;
+    /// <summary>
+    /// New objects belong to the caller: chown when the owner is not who the server's own create gave them (the
+    /// server, with the parent's group in a setgid dir, which <see cref="NewOwner"/> gives too).
+    /// </summary>
+    public bool NeedsChown(in NewOwner owner) => owner.Uid != ServerUid || (owner.Gid != ServerGid && !owner.GroupFromParent);
 
     public void Dispose()
     {

@@ -7,12 +7,12 @@ namespace Strata.Union.Operations;
 /// <summary>setattr (chmod, chown, truncate, utimes): copy-up first, then change the upper instance.</summary>
 internal sealed class AttributeChanger(Engine engine)
 {
-    private const AttrChangeFlags Changes = ~AttrChangeFlags.Handle;
-
+    /// <summary>
+    /// Copies up even when nothing is to change (chown(-1, -1) arrives so): the overlay's setattr copies up first,
+    /// whatever the attributes.
+    /// </summary>
     public int Change(Node node, in AttrChange change)
     {
-        if ((change.Flags & Changes) == 0)
-            return 0;
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
         int rc = engine.CopyUp.Ensure(node);
