@@ -43,7 +43,7 @@ public sealed class OverlayMount : IDisposable
         MountPointCheck.Check(mountPoint);
         Posix.Posix.RaiseOpenFileLimit();
 
-        var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir), options.Features);
+        var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir, options.Volatile), options.Features);
         FuseMount fuse;
         try
         {
