@@ -136,10 +136,10 @@ internal sealed class Engine : IDisposable
     }
 
     /// <summary>
-    /// New objects belong to the caller: chown when the owner is not who the server's own create gave them (the
-    /// server, with the parent's group in a setgid dir, which <see cref="NewOwner"/> gives too).
+    /// New objects belong to the caller: chown unless the owner is the server itself (what the server's own create
+    /// gives; an object built in the work dir has its group too, whatever the setgid dir it is renamed into).
     /// </summary>
-    public bool NeedsChown(in NewOwner owner) => owner.Uid != ServerUid || (owner.Gid != ServerGid && !owner.GroupFromParent);
+    public bool NeedsChown(in NewOwner owner) => owner.Uid != ServerUid || owner.Gid != ServerGid;
 
     public void Dispose()
     {

@@ -106,7 +106,7 @@ public sealed class UnionFileSystem : IDisposable
         {
             int rc = _engine.GetNode(node, out Node n);
             if (rc >= 0)
-                rc = _attributes.Change(n, change);
+                rc = _attributes.Change(caller, n, change);
             return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
@@ -453,12 +453,12 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
-    public int ListXattr(ulong node, Span<byte> list)
+    public int ListXattr(in Caller caller, ulong node, Span<byte> list)
     {
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : XattrAccess.List(n, list);
+            return rc < 0 ? rc : XattrAccess.List(n, list, caller.SeesTrustedXattrs);
         }
     }
 

@@ -11,11 +11,14 @@ internal sealed class AttributeChanger(Engine engine)
     /// Copies up even when nothing is to change (chown(-1, -1) arrives so): the overlay's setattr copies up first,
     /// whatever the attributes.
     /// </summary>
-    public int Change(Node node, in AttrChange change)
+    public int Change(in Caller caller, Node node, in AttrChange change)
     {
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
-        int rc = engine.CopyUp.Ensure(node);
+        int rc = SetgidDroppedByChown(caller, node, change, out uint dropped);
+        if (rc < 0)
+            return rc;
+        rc = engine.CopyUp.Ensure(node);
         if (rc < 0)
             return rc;
         // Directories are changed through their own fd, everything else by name in the upper parent.
@@ -36,6 +39,14 @@ internal sealed class AttributeChanger(Engine engine)
             if (rc < 0)
                 return rc;
         }
+        if (dropped != 0 && (flags & AttrChangeFlags.Mode) == 0)
+        {
+            rc = Sys.Stat(dirFd, name, out StatX st);
+            if (rc >= 0)
+                rc = Sys.ChmodAt(dirFd, name, st.Mode & FileType.PermissionBits & ~dropped);
+            if (rc < 0)
+                return rc;
+        }
         if ((flags & AttrChangeFlags.Mode) != 0)
         {
             // chmod would follow a symlink (possibly out of the layer); Linux has no mode on symlinks anyway.
@@ -43,7 +54,7 @@ internal sealed class AttributeChanger(Engine engine)
                 return -Errno.EOPNOTSUPP;
             rc = node.IsDirectory
                 ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits)
-                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits);
+                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits & ~dropped);
             if (rc < 0)
                 return rc;
         }
@@ -55,6 +66,28 @@ internal sealed class AttributeChanger(Engine engine)
             if (rc < 0)
                 return rc;
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// chown(2) by a caller outside a file's group drops a setgid bit that has no group-exec with it (the VFS's
+    /// setattr_should_drop_sgid, done for the overlay inode), and such a change of mode is the owner's alone (EPERM
+    /// for anyone else, before any copy-up). FUSE's setattr leaves that part of the request out, so it is done
+    /// here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with new ids, or with none
+    /// (chown(-1, -1)).
+    /// </summary>
+    private int SetgidDroppedByChown(in Caller caller, Node node, in AttrChange change, out uint dropped)
+    {
+        dropped = 0;
+        bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
+        if (!chown || node.IsDirectory || caller.Uid == 0)
+            return 0;
+        int rc = engine.Stat(node, out StatX st);
+        if (rc < 0 || (st.Mode & (FileType.S_ISGID | FileType.S_IXGRP)) != FileType.S_ISGID || caller.InGroupOrCapable(st.Gid) != false)
+            return rc;
+        if (caller.Uid != st.Uid)
+            return -Errno.EPERM;
+        dropped = FileType.S_ISGID;
         return 0;
     }
 
