@@ -15,7 +15,7 @@ internal sealed class AttributeChanger(Engine engine)
     {
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
-        int rc = SetgidDroppedByChown(caller, node, change, out uint dropped);
+        int rc = SetgidDropped(caller, node, change, out uint dropped);
         if (rc < 0)
             return rc;
         rc = engine.CopyUp.Ensure(node);
@@ -70,22 +70,23 @@ internal sealed class AttributeChanger(Engine engine)
     }
 
     /// <summary>
-    /// chown(2) by a caller outside a file's group drops a setgid bit that has no group-exec with it (the VFS's
-    /// setattr_should_drop_sgid, done for the overlay inode), and such a change of mode is the owner's alone (EPERM
-    /// for anyone else, before any copy-up). FUSE's setattr leaves that part of the request out, so it is done
-    /// here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with new ids, or with none
-    /// (chown(-1, -1)).
+    /// A chown(2) or truncate by a caller outside a file's group drops a setgid bit that has no group-exec with it
+    /// (the VFS's setattr_should_drop_sgid, done for the overlay inode), a change of mode that for a chown only the
+    /// owner may make (EPERM for anyone else, before any copy-up; a truncate forces it). FUSE's setattr leaves that
+    /// part out, so it is done here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with
+    /// new ids, or with none (chown(-1, -1)).
     /// </summary>
-    private int SetgidDroppedByChown(in Caller caller, Node node, in AttrChange change, out uint dropped)
+    private int SetgidDropped(in Caller caller, Node node, in AttrChange change, out uint dropped)
     {
         dropped = 0;
         bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
-        if (!chown || node.IsDirectory || caller.Uid == 0)
+        bool truncate = (change.Flags & AttrChangeFlags.Size) != 0;
+        if (!(chown || truncate) || node.IsDirectory || caller.Uid == 0)
             return 0;
         int rc = engine.Stat(node, out StatX st);
         if (rc < 0 || (st.Mode & (FileType.S_ISGID | FileType.S_IXGRP)) != FileType.S_ISGID || caller.InGroupOrCapable(st.Gid) != false)
             return rc;
-        if (caller.Uid != st.Uid)
+        if (chown && !truncate && caller.Uid != st.Uid)
             return -Errno.EPERM;
         dropped = FileType.S_ISGID;
         return 0;

@@ -9,7 +9,12 @@ namespace Strata.Differential.Tests.Permissions;
 /// </summary>
 public sealed record CallerOperation(TestUser User, uint Umask, Operation Inner) : Operation
 {
-    public override string Run(Executor x) => User.Run(Umask, () => Inner.Run(x));
+    public override string Run(Executor x)
+    {
+        // A step that probes (stat, readdir) labels inode numbers from the upper dir, which only root can read.
+        x.Labels?.ReadUpper();
+        return User.Run(Umask, () => Inner.Run(x));
+    }
 
     public override string Shell => User.Shell(Umask, Inner.Shell);
 
