@@ -10,6 +10,7 @@ namespace Strata.Differential.Tests.Permissions;
 /// the end (merged views and upper dirs, owners included). A failure prints the seed and a shrunk script with
 /// the setpriv line of each step.
 /// </summary>
+[Collection(SequenceCollection.Name)]
 public sealed class PermissionSequenceTests(ITestOutputHelper output)
 {
     private const int MaxReportedFailures = 5;
