@@ -11,6 +11,8 @@ command -v fuse-overlayfs >/dev/null || need+=(fuse-overlayfs)
 command -v bc >/dev/null || need+=(bc)
 # The inode number tests put a lower layer on a filesystem of its own (a loop-mounted ext4 image).
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+# The volatile mount test traces the server's sync calls.
+command -v strace >/dev/null || need+=(strace)
 # The image tests pull from a real registry on 127.0.0.1, and check the store with the OCI tools.
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)

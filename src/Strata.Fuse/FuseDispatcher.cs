@@ -306,9 +306,12 @@ internal sealed class FuseDispatcher
         var offered = (FuseInitFlags)input.Flags;
         if ((offered & FuseInitFlags.InitExt) != 0)
             offered |= (FuseInitFlags)((ulong)input.Flags2 << 32);
-        FuseInitFlags wanted = FuseInitFlags.AsyncRead | FuseInitFlags.BigWrites | FuseInitFlags.AtomicOTrunc
-            | FuseInitFlags.ParallelDirops | FuseInitFlags.MaxPages | FuseInitFlags.CacheSymlinks
-            | FuseInitFlags.HandleKillprivV2 | FuseInitFlags.InitExt;
+        FuseInitFlags wanted = FuseInitFlags.AsyncRead | FuseInitFlags.BigWrites
+            | FuseInitFlags.ParallelDirops | FuseInitFlags.MaxPages | FuseInitFlags.CacheSymlinks | FuseInitFlags.InitExt;
+        if (options.AtomicOpenTruncate)
+            wanted |= FuseInitFlags.AtomicOTrunc;
+        if (options.HandleKillPrivV2)
+            wanted |= FuseInitFlags.HandleKillprivV2;
         if (options.ReaddirPlus)
             wanted |= FuseInitFlags.DoReaddirPlus;
         if (options.ReaddirPlus && options.ReaddirPlusAuto)

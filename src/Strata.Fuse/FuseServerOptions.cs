@@ -24,6 +24,22 @@ public sealed class FuseServerOptions
     /// </summary>
     public bool ReaddirPlusAuto { get; init; }
 
+    /// <summary>
+    /// Ask for FUSE_ATOMIC_O_TRUNC: OPEN carries O_TRUNC and the filesystem truncates, instead of the kernel sending
+    /// a SETATTR of size 0 after the open. Without <see cref="HandleKillPrivV2"/> the kernel then does not clear the
+    /// set-id bits that such an open by an unprivileged caller must clear, so a filesystem that keeps set-id files
+    /// turns this off (or handles killpriv itself).
+    /// </summary>
+    public bool AtomicOpenTruncate { get; init; } = true;
+
+    /// <summary>
+    /// Ask for FUSE_HANDLE_KILLPRIV_V2: the filesystem, not the kernel, clears set-id bits on writes flagged
+    /// FUSE_WRITE_KILL_SUIDGID, truncates flagged FATTR_KILL_SUIDGID and opens flagged FUSE_OPEN_KILL_SUIDGID.
+    /// Only for a filesystem that does all three; writes through a passthrough backing file never reach it.
+    /// Without it the kernel clears the bits itself with a SETATTR of the mode (and refreshes the mode first).
+    /// </summary>
+    public bool HandleKillPrivV2 { get; init; }
+
     /// <summary>Ask for FUSE_WRITEBACK_CACHE (the kernel caches writes; excludes passthrough).</summary>
     public bool WritebackCache { get; init; }
 

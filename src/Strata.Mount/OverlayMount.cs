@@ -43,7 +43,7 @@ public sealed class OverlayMount : IDisposable
         MountPointCheck.Check(mountPoint);
         Posix.Posix.RaiseOpenFileLimit();
 
-        var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir), options.Features);
+        var union = new UnionFileSystem(LayerStack.Open(options.LowerDirs, options.UpperDir, options.WorkDir, options.Volatile), options.Features);
         FuseMount fuse;
         try
         {
@@ -68,6 +68,11 @@ public sealed class OverlayMount : IDisposable
             ReaddirPlus = true,
             ReaddirPlusAuto = true,
             Passthrough = options.Passthrough != PassthroughMode.Off,
+            // Set-id bits are cleared by the kernel, as the overlay clears them, with the caller's credentials (a
+            // SETATTR of the mode): also for writes through a passthrough backing file, which never reach the
+            // server, and for O_TRUNC opens, which only a SETATTR of the size (not an atomic open) clears them for.
+            AtomicOpenTruncate = false,
+            HandleKillPrivV2 = false,
             Debug = debugLog is not null,
             Log = debugLog,
         });

@@ -293,7 +293,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int ListXattr(in FuseRequestContext ctx, ulong nodeId, Span<byte> list, out int size)
     {
-        int r = _union.ListXattr(nodeId, list);
+        int r = _union.ListXattr(CallerOf(ctx), nodeId, list);
         size = Math.Max(r, 0);
         return Math.Min(r, 0);
     }

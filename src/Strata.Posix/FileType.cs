@@ -12,6 +12,10 @@ public static class FileType
     public const uint S_IFCHR = 0x2000;
     public const uint S_IFIFO = 0x1000;
     public const uint PermissionBits = 0xFFF;
+    public const uint S_ISUID = 0x800;
+    public const uint S_ISGID = 0x400;
+    public const uint S_ISVTX = 0x200;
+    public const uint S_IXGRP = 0x8;
 
     public const byte DT_UNKNOWN = 0;
     public const byte DT_FIFO = 1;

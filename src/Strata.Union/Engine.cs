@@ -135,8 +135,11 @@ internal sealed class Engine : IDisposable
         return 0;
     }
 
-    /// <summary>New objects belong to the caller: chown when he is not the server.</summary>
-    public bool NeedsChown(in Caller caller) => caller.Uid != ServerUid || caller.Gid != ServerGid;
+    /// <summary>
+    /// New objects belong to the caller: chown unless the owner is the server itself (what the server's own create
+    /// gives; an object built in the work dir has its group too, whatever the setgid dir it is renamed into).
+    /// </summary>
+    public bool NeedsChown(in NewOwner owner) => owner.Uid != ServerUid || owner.Gid != ServerGid;
 
     public void Dispose()
     {

@@ -106,7 +106,7 @@ public sealed class UnionFileSystem : IDisposable
         {
             int rc = _engine.GetNode(node, out Node n);
             if (rc >= 0)
-                rc = _attributes.Change(n, change);
+                rc = _attributes.Change(caller, n, change);
             return rc < 0 ? rc : _engine.Stat(n, out attr);
         }
     }
@@ -308,7 +308,8 @@ public sealed class UnionFileSystem : IDisposable
     /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
     public int Flush(ulong handle) => 0;
 
-    public int Fsync(ulong handle, bool dataOnly) => Sys.FSync((int)handle, dataOnly);
+    /// <summary>fsync of the handle's layer file; nothing on a volatile mount.</summary>
+    public int Fsync(ulong handle, bool dataOnly) => _engine.Layers.SyncUpper((int)handle, dataOnly);
 
     public int Release(ulong handle)
     {
@@ -387,7 +388,7 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
-    /// <summary>fsync of an open directory: its upper instance, where changes are made; a lower-only dir has nothing to sync.</summary>
+    /// <summary>fsync of an open directory: its upper instance, where changes are made (nothing on a volatile mount); a lower-only dir has nothing to sync.</summary>
     public int FsyncDir(ulong handle, bool dataOnly)
     {
         lock (_engine.Gate)
@@ -396,7 +397,7 @@ public sealed class UnionFileSystem : IDisposable
             if (open is null)
                 return -Errno.EBADF;
             Node dir = open.Node;
-            return dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? Sys.FSync(dir.Dirs[0].Fd, dataOnly) : 0;
+            return dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? _engine.Layers.SyncUpper(dir.Dirs[0].Fd, dataOnly) : 0;
         }
     }
 
@@ -452,12 +453,12 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
-    public int ListXattr(ulong node, Span<byte> list)
+    public int ListXattr(in Caller caller, ulong node, Span<byte> list)
     {
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : XattrAccess.List(n, list);
+            return rc < 0 ? rc : XattrAccess.List(n, list, caller.SeesTrustedXattrs);
         }
     }
 

@@ -8,6 +8,7 @@ namespace Strata.Differential.Tests;
 /// on Strata, must give the same outcomes, merged views and upper dirs. A failure prints the seed and a
 /// shrunk script.
 /// </summary>
+[Collection(SequenceCollection.Name)]
 public sealed class RandomSequenceTests(ITestOutputHelper output)
 {
     private const int MaxReportedFailures = 5;

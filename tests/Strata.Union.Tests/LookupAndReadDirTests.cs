@@ -114,6 +114,23 @@ public sealed class LookupAndReadDirTests
     }
 
     [Fact]
+    public void TrustedXattrsAreListedToRootOnly()
+    {
+        using var t = new TempLayers();
+        File.WriteAllText(Path.Combine(t.Lower0, "f"), "x");
+        TempLayers.SetXattr(Path.Combine(t.Lower0, "f"), "trusted.mine", "1");
+        TempLayers.SetXattr(Path.Combine(t.Lower0, "f"), "user.keep", "v");
+        using var fs = t.Open();
+        ulong f = fs.Node("f");
+        var list = new byte[256];
+        int n = fs.ListXattr(Root, f, list);
+        Assert.Equal(["trusted.mine", "user.keep"], System.Text.Encoding.UTF8.GetString(list, 0, n).Split('\0', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        // As ext4 and the kernel overlay list them: trusted.* only with CAP_SYS_ADMIN.
+        n = fs.ListXattr(new Caller(1000, 1000, Environment.ProcessId), f, list);
+        Assert.Equal("user.keep\0", System.Text.Encoding.UTF8.GetString(list, 0, n));
+    }
+
+    [Fact]
     public void PrivateXattrsAreHidden()
     {
         using var t = new TempLayers();
@@ -124,9 +141,9 @@ public sealed class LookupAndReadDirTests
         ulong d = fs.Node("d");
         Assert.Equal(-Errno.ENODATA, fs.GetXattr(d, B("trusted.overlay.opaque"), new byte[16]));
         var list = new byte[256];
-        int n = fs.ListXattr(d, list);
+        int n = fs.ListXattr(Root, d, list);
         Assert.Equal("user.keep\0", System.Text.Encoding.UTF8.GetString(list, 0, n));
-        Assert.Equal(n, fs.ListXattr(d, Span<byte>.Empty));
+        Assert.Equal(n, fs.ListXattr(Root, d, Span<byte>.Empty));
         Assert.Equal(-Errno.EPERM, fs.SetXattr(Root, d, B("trusted.overlay.opaque"), B("y"), 0));
         Assert.Equal(0, fs.SetXattr(Root, d, B("user.new"), B("1"), 0));
         Assert.Equal("1", TempLayers.GetXattr(Path.Combine(t.Upper, "d"), "user.new"));

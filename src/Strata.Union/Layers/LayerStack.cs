@@ -16,8 +16,9 @@ public sealed class LayerStack : IDisposable
     private int _workFd = -1;
     private bool _disposed;
 
-    private LayerStack(int layerCount, string? upperDir, string? workDir)
+    private LayerStack(int layerCount, string? upperDir, string? workDir, bool isVolatile)
     {
+        IsVolatile = isVolatile;
         _rootFds = new int[layerCount];
         Array.Fill(_rootFds, -1);
         _paths = new string[layerCount];
@@ -25,8 +26,12 @@ public sealed class LayerStack : IDisposable
         WorkDir = workDir;
     }
 
-    /// <summary>Opens the layers: lowerDirs top first (as lowerdir=L1:L0); with upperDir, prepares workDir/work.</summary>
-    public static LayerStack Open(IReadOnlyList<string> lowerDirs, string? upperDir, string? workDir)
+    /// <summary>
+    /// Opens the layers: lowerDirs top first (as lowerdir=L1:L0); with upperDir, prepares workDir/work (refused when
+    /// an earlier volatile mount left its marker there). <paramref name="isVolatile"/>: nothing is synced to the
+    /// upper dir, and the work dir is marked so that no later mount takes it until the marker is removed.
+    /// </summary>
+    public static LayerStack Open(IReadOnlyList<string> lowerDirs, string? upperDir, string? workDir, bool isVolatile = false)
     {
         ArgumentNullException.ThrowIfNull(lowerDirs);
         if (upperDir is not null && workDir is null)
@@ -34,7 +39,7 @@ public sealed class LayerStack : IDisposable
         if (upperDir is null && lowerDirs.Count == 0)
             throw new LayerStackException(Errno.EINVAL, "lowerdir", "no layers given");
         int upper = upperDir is null ? 0 : 1;
-        var stack = new LayerStack(lowerDirs.Count + upper, upperDir, workDir);
+        var stack = new LayerStack(lowerDirs.Count + upper, upperDir, workDir, isVolatile && upperDir is not null);
         try
         {
             if (upperDir is not null)
@@ -51,6 +56,12 @@ public sealed class LayerStack : IDisposable
             throw;
         }
     }
+
+    /// <summary>Mounted "volatile": nothing is synced to the upper dir (see <see cref="SyncUpper"/>).</summary>
+    public bool IsVolatile { get; }
+
+    /// <summary>fsync (or fdatasync) of a file or dir of the upper layer; nothing on a volatile mount, as the kernel's.</summary>
+    internal int SyncUpper(int fd, bool dataOnly = false) => IsVolatile ? 0 : Sys.FSync(fd, dataOnly);
 
     /// <summary>True when there is no upper dir: every change gives EROFS.</summary>
     public bool IsReadOnly => UpperDir is null;
@@ -96,14 +107,31 @@ public sealed class LayerStack : IDisposable
             _workFd = Sys.OpenAt(parent, "work"u8, DirOpenFlags | OpenFlags.O_NOFOLLOW);
             if (_workFd < 0)
                 throw new LayerStackException(_workFd, workDir + "/work", "cannot open work directory");
+            RefuseIncompatible(workDir);
             rc = Operations.TreeRemover.RemoveContents(_workFd);
             if (rc < 0)
                 throw new LayerStackException(rc, workDir + "/work", "cannot clean leftovers in work directory");
+            rc = IsVolatile ? Format.IncompatFeatures.MarkVolatile(_workFd) : 0;
+            if (rc < 0)
+                throw new LayerStackException(rc, workDir + "/work/incompat/volatile", "cannot mark the work directory as used by a volatile mount");
         }
         finally
         {
             Sys.Close(parent);
         }
+    }
+
+    // Before anything in the work dir is cleaned: the marker is what tells the next mount not to trust the layers.
+    private void RefuseIncompatible(string workDir)
+    {
+        int rc = Format.IncompatFeatures.Find(_workFd, out string? feature);
+        if (rc < 0)
+            throw new LayerStackException(rc, workDir + "/work/incompat", "cannot read the work directory's incompat features");
+        if (feature == "volatile")
+            throw new LayerStackException(Errno.EINVAL, workDir, "a volatile mount used this work dir (work/incompat/volatile), so writes to the upper dir may be lost: " +
+                "throw away upperdir and workdir, or remove work/incompat/volatile if the system has not crashed since (the kernel refuses it too)");
+        if (feature is not null)
+            throw new LayerStackException(Errno.EINVAL, workDir, $"overlay with incompat feature '{feature}' (work/incompat/{feature}) cannot be mounted");
     }
 
     public void Dispose()

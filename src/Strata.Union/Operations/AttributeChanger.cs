@@ -7,15 +7,18 @@ namespace Strata.Union.Operations;
 /// <summary>setattr (chmod, chown, truncate, utimes): copy-up first, then change the upper instance.</summary>
 internal sealed class AttributeChanger(Engine engine)
 {
-    private const AttrChangeFlags Changes = ~AttrChangeFlags.Handle;
-
-    public int Change(Node node, in AttrChange change)
+    /// <summary>
+    /// Copies up even when nothing is to change (chown(-1, -1) arrives so): the overlay's setattr copies up first,
+    /// whatever the attributes.
+    /// </summary>
+    public int Change(in Caller caller, Node node, in AttrChange change)
     {
-        if ((change.Flags & Changes) == 0)
-            return 0;
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
-        int rc = engine.CopyUp.Ensure(node);
+        int rc = SetgidDropped(caller, node, change, out uint dropped);
+        if (rc < 0)
+            return rc;
+        rc = engine.CopyUp.Ensure(node);
         if (rc < 0)
             return rc;
         // Directories are changed through their own fd, everything else by name in the upper parent.
@@ -36,6 +39,14 @@ internal sealed class AttributeChanger(Engine engine)
             if (rc < 0)
                 return rc;
         }
+        if (dropped != 0 && (flags & AttrChangeFlags.Mode) == 0)
+        {
+            rc = Sys.Stat(dirFd, name, out StatX st);
+            if (rc >= 0)
+                rc = Sys.ChmodAt(dirFd, name, st.Mode & FileType.PermissionBits & ~dropped);
+            if (rc < 0)
+                return rc;
+        }
         if ((flags & AttrChangeFlags.Mode) != 0)
         {
             // chmod would follow a symlink (possibly out of the layer); Linux has no mode on symlinks anyway.
@@ -43,7 +54,7 @@ internal sealed class AttributeChanger(Engine engine)
                 return -Errno.EOPNOTSUPP;
             rc = node.IsDirectory
                 ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits)
-                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits);
+                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits & ~dropped);
             if (rc < 0)
                 return rc;
         }
@@ -55,6 +66,29 @@ internal sealed class AttributeChanger(Engine engine)
             if (rc < 0)
                 return rc;
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// A chown(2) or truncate by a caller outside a file's group drops a setgid bit that has no group-exec with it
+    /// (the VFS's setattr_should_drop_sgid, done for the overlay inode), a change of mode that for a chown only the
+    /// owner may make (EPERM for anyone else, before any copy-up; a truncate forces it). FUSE's setattr leaves that
+    /// part out, so it is done here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with
+    /// new ids, or with none (chown(-1, -1)).
+    /// </summary>
+    private int SetgidDropped(in Caller caller, Node node, in AttrChange change, out uint dropped)
+    {
+        dropped = 0;
+        bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
+        bool truncate = (change.Flags & AttrChangeFlags.Size) != 0;
+        if (!(chown || truncate) || node.IsDirectory || caller.Uid == 0)
+            return 0;
+        int rc = engine.Stat(node, out StatX st);
+        if (rc < 0 || (st.Mode & (FileType.S_ISGID | FileType.S_IXGRP)) != FileType.S_ISGID || caller.InGroupOrCapable(st.Gid) != false)
+            return rc;
+        if (chown && !truncate && caller.Uid != st.Uid)
+            return -Errno.EPERM;
+        dropped = FileType.S_ISGID;
         return 0;
     }
 

@@ -158,9 +158,9 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
             return dst;
         }
         int rc = Sys.CopyData(src, dst, size);
-        // The data must be on disk before the rename makes the copy visible in the upper dir.
+        // The data must be on disk before the rename makes the copy visible in the upper dir (but for a volatile mount).
         if (rc >= 0)
-            rc = Sys.FSync(dst);
+            rc = layers.SyncUpper(dst);
         Sys.Close(src);
         Sys.Close(dst);
         return rc;

@@ -23,6 +23,9 @@ internal sealed class ObjectCreator(Engine engine)
         using (existing)
         {
             int upper = parent.Dirs[0].Fd;
+            rc = OwnerIn(caller, upper, kind == ObjectKind.Directory, mode, out NewOwner owner);
+            if (rc < 0)
+                return rc;
             // A link to an object that keeps a lower object's inode number makes its new dir impure (ovl_link).
             if (linkSource is { Identity.FromLower: true })
             {
@@ -37,7 +40,7 @@ internal sealed class ObjectCreator(Engine engine)
                 (existing.UpperWhiteout || parent.Dirs.Length > 1 && !engine.Features.AllowsOfflineChanges);
             if (!existing.UpperWhiteout && !opaque)
             {
-                rc = Build(caller, upper, name, kind, mode, rdev, target, linkSource, opaque: false);
+                rc = Build(owner, upper, name, kind, rdev, target, linkSource, opaque: false);
                 if (rc < 0)
                     return rc;
                 return 0;
@@ -45,7 +48,7 @@ internal sealed class ObjectCreator(Engine engine)
             Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
             ReadOnlySpan<byte> temp = engine.Work.NextTempName(buffer);
             int work = engine.Work.Fd;
-            rc = Build(caller, work, temp, kind, mode, rdev, target, linkSource, opaque);
+            rc = Build(owner, work, temp, kind, rdev, target, linkSource, opaque);
             if (rc < 0)
                 return rc;
             if (!existing.UpperWhiteout)
@@ -80,6 +83,9 @@ internal sealed class ObjectCreator(Engine engine)
         using (existing)
         {
             int upper = parent.Dirs[0].Fd;
+            rc = OwnerIn(caller, upper, directory: false, mode, out NewOwner owner);
+            if (rc < 0)
+                return rc;
             Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
             ReadOnlySpan<byte> temp = existing.UpperWhiteout ? engine.Work.NextTempName(buffer) : default;
             int dirFd = existing.UpperWhiteout ? engine.Work.Fd : upper;
@@ -88,10 +94,10 @@ internal sealed class ObjectCreator(Engine engine)
             fd = Sys.OpenAt(dirFd, at, openFlags, mode & FileType.PermissionBits);
             if (fd < 0)
                 return fd;
-            rc = engine.NeedsChown(caller) ? Sys.FChown(fd, caller.Uid, caller.Gid) : 0;
+            rc = engine.NeedsChown(owner) ? Sys.FChown(fd, owner.Uid, owner.Gid) : 0;
             // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
             if (rc >= 0)
-                rc = Sys.FChmod(fd, mode & FileType.PermissionBits);
+                rc = Sys.FChmod(fd, owner.Mode & FileType.PermissionBits);
             if (rc >= 0 && existing.UpperWhiteout)
                 rc = Sys.RenameAt(dirFd, temp, upper, name);
             if (rc >= 0)
@@ -125,20 +131,28 @@ internal sealed class ObjectCreator(Engine engine)
         return rc;
     }
 
-    private int Build(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode, ulong rdev,
+    /// <summary>The new object's owner and mode, from the upper instance of its parent (copied up, so the merged dir's).</summary>
+    private static int OwnerIn(in Caller caller, int upperParent, bool directory, uint mode, out NewOwner owner)
+    {
+        int rc = Sys.FStat(upperParent, out StatX parentStat);
+        owner = rc < 0 ? default : NewOwner.For(caller, parentStat, directory, mode);
+        return rc;
+    }
+
+    private int Build(in NewOwner owner, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, ulong rdev,
         ReadOnlySpan<byte> target, Node? linkSource, bool opaque)
     {
         int rc = kind switch
         {
-            ObjectKind.File => CreateFile(dirFd, name, mode),
-            ObjectKind.Directory => Sys.MkdirAt(dirFd, name, mode & FileType.PermissionBits),
-            ObjectKind.Device => Sys.MknodAt(dirFd, name, mode, rdev),
+            ObjectKind.File => CreateFile(dirFd, name, owner.Mode),
+            ObjectKind.Directory => Sys.MkdirAt(dirFd, name, owner.Mode & FileType.PermissionBits),
+            ObjectKind.Device => Sys.MknodAt(dirFd, name, owner.Mode, rdev),
             ObjectKind.Symlink => Sys.SymlinkAt(target, dirFd, name),
             _ => Sys.LinkAt(linkSource!.Parent!.Dirs[0].Fd, linkSource.Name, dirFd, name),
         };
         if (rc < 0 || kind == ObjectKind.HardLink)
             return rc;
-        rc = SetOwnerAndMode(caller, dirFd, name, kind, mode);
+        rc = SetOwnerAndMode(owner, dirFd, name, kind);
         if (rc >= 0 && opaque)
         {
             int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW);
@@ -158,15 +172,15 @@ internal sealed class ObjectCreator(Engine engine)
         return fd < 0 ? fd : Sys.Close(fd);
     }
 
-    private int SetOwnerAndMode(in Caller caller, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, uint mode)
+    private int SetOwnerAndMode(in NewOwner owner, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind)
     {
-        if (engine.NeedsChown(caller))
+        if (engine.NeedsChown(owner))
         {
-            int rc = Sys.ChownAt(dirFd, name, caller.Uid, caller.Gid);
+            int rc = Sys.ChownAt(dirFd, name, owner.Uid, owner.Gid);
             if (rc < 0)
                 return rc;
         }
         // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
-        return kind == ObjectKind.Symlink ? 0 : Sys.ChmodAt(dirFd, name, mode & FileType.PermissionBits);
+        return kind == ObjectKind.Symlink ? 0 : Sys.ChmodAt(dirFd, name, owner.Mode & FileType.PermissionBits);
     }
 }

@@ -104,7 +104,13 @@ internal sealed class Renamer(Engine engine)
             if (rc < 0)
                 return rc;
         }
-        if (source.LowerPositive)
+        if (source.LowerPositive && target.UpperWhiteout && !source.IsDirectory)
+        {
+            // Onto a whiteout the kernel swaps the two: the old name gets the very whiteout (and its owner) that was
+            // at the new one.
+            rc = Sys.RenameAt(from, name, to, newName, OpenFlags.RENAME_EXCHANGE);
+        }
+        else if (source.LowerPositive)
         {
             rc = Sys.RenameAt(from, name, to, newName, OpenFlags.RENAME_WHITEOUT);
             if (rc is -Errno.EINVAL or -Errno.EOPNOTSUPP or -Errno.EPERM)

@@ -29,7 +29,8 @@ internal sealed class XattrAccess(Engine engine)
         return rc;
     }
 
-    public static int List(Node node, Span<byte> list)
+    /// <summary>The names, without the overlay's own; trusted.* only for a caller who may see them (the kernel's rule).</summary>
+    public static int List(Node node, Span<byte> list, bool withTrusted)
     {
         int size = ListRaw(node, Span<byte>.Empty);
         if (size <= 0)
@@ -38,7 +39,7 @@ internal sealed class XattrAccess(Engine engine)
         try
         {
             size = ListRaw(node, raw);
-            return size < 0 ? size : Filter(raw.AsSpan(0, size), list);
+            return size < 0 ? size : Filter(raw.AsSpan(0, size), list, withTrusted);
         }
         finally
         {
@@ -54,8 +55,8 @@ internal sealed class XattrAccess(Engine engine)
         return parentFd < 0 ? -Errno.ENOENT : Sys.ListXattrAt(parentFd, node.Name, raw);
     }
 
-    // Copies the names outside trusted.overlay.* into list (or only counts, for an empty list).
-    private static int Filter(ReadOnlySpan<byte> raw, Span<byte> list)
+    // Copies the names outside trusted.overlay.* (and trusted.* unless withTrusted) into list (or only counts, for an empty list).
+    private static int Filter(ReadOnlySpan<byte> raw, Span<byte> list, bool withTrusted)
     {
         int length = 0;
         while (!raw.IsEmpty)
@@ -64,7 +65,7 @@ internal sealed class XattrAccess(Engine engine)
             int entry = end < 0 ? raw.Length : end + 1;
             ReadOnlySpan<byte> name = raw[..entry];
             raw = raw[entry..];
-            if (OverlayFormat.IsPrivateXattr(name))
+            if (OverlayFormat.IsPrivateXattr(name) || (!withTrusted && name.StartsWith("trusted."u8)))
                 continue;
             if (!list.IsEmpty)
             {

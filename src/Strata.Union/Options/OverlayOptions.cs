@@ -27,6 +27,13 @@ public sealed record OverlayOptions
     /// <summary>From "cache=": whether the kernel may cache names, attributes and listings (kept correct by a layer watcher).</summary>
     public bool KernelCache { get; init; } = true;
 
+    /// <summary>
+    /// "volatile": nothing is synced to the upper dir (copy-ups, fsync and fdatasync through the mount), and the work
+    /// dir is marked (work/incompat/volatile) so that no later mount, the kernel's or Strata's, takes it until the
+    /// marker is removed. Only with an upper dir (the kernel ignores it without one).
+    /// </summary>
+    public bool Volatile { get; init; }
+
     /// <summary>Debug logging asked for through "-o debug".</summary>
     public bool Debug { get; init; }
 

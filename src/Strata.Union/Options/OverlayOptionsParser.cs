@@ -46,7 +46,7 @@ public static class OverlayOptionsParser
 
     private static readonly HashSet<string> RefusedFlags = new(StringComparer.Ordinal)
     {
-        "volatile", "userxattr",
+        "userxattr",
     };
 
     public static OverlayOptions Parse(IEnumerable<string> optionStrings, string baseDir)
@@ -57,7 +57,7 @@ public static class OverlayOptionsParser
         TimeSpan? requestTimeout = null;
         PassthroughMode passthrough = PassthroughMode.On;
         bool kernelCache = true;
-        bool readOnly = false, debug = false;
+        bool readOnly = false, debug = false, volatileUpper = false;
         ulong flags = 0;
         var features = OverlayFeatures.Default;
 
@@ -102,6 +102,9 @@ public static class OverlayOptionsParser
                         break;
                     case "debug":
                         debug = true;
+                        break;
+                    case "volatile" when value is null:
+                        volatileUpper = true;
                         break;
                     case "fsname":
                         fsName = string.IsNullOrEmpty(value) ? throw Invalid("'fsname=' needs a name") : value;
@@ -149,6 +152,8 @@ public static class OverlayOptionsParser
             KernelCache = kernelCache,
             Debug = debug,
             Features = features,
+            // As the kernel: meaningless (and ignored) without an upper dir.
+            Volatile = volatileUpper && upper is not null,
         };
     }
 

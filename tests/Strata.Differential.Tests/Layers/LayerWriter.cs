@@ -55,6 +55,10 @@ public static class LayerWriter
             case LayerEntry.UserXattr x:
                 SetXattr(rootFd, x.Path, x.Name, x.Value);
                 break;
+            case LayerEntry.Ownership o:
+                Check(Posix.Posix.ChownAt(rootFd, path, o.Uid, o.Gid), o.Path);
+                if (o.Mode is { } mode) Check(Posix.Posix.ChmodAt(rootFd, path, mode), o.Path);
+                break;
         }
     }
 

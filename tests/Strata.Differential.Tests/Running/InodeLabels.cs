@@ -33,6 +33,9 @@ public sealed class InodeLabels
     /// <summary>The upper dir has changed: read it again at the next label asked for.</summary>
     public void UpperChanged() => _upper = null;
 
+    /// <summary>Reads the upper dir now if it changed: before a step that probes as a user who may not read it.</summary>
+    public void ReadUpper() => _upper ??= Upper();
+
     /// <summary>
     /// trusted.overlay.origin of an upper path as a label: the lower object its handle names, "unknown" for an
     /// empty origin, "stale" for one that names nothing any more. Null without an origin.

@@ -76,6 +76,15 @@ public sealed class OverlayOptionsParserTests
         Assert.Null(Parse("lowerdir=/l").RequestTimeout);
     }
 
+    [Fact]
+    public void VolatileCountsOnlyWithAnUpperDir()
+    {
+        Assert.True(Parse("lowerdir=/l,upperdir=/u,workdir=/w,volatile").Volatile);
+        Assert.False(Parse("lowerdir=/l,upperdir=/u,workdir=/w").Volatile);
+        // The kernel ignores it without an upper dir ("meaningless in a non-upper mount").
+        Assert.False(Parse("lowerdir=/l:/m,volatile").Volatile);
+    }
+
     [Theory]
     [InlineData("lowerdir=/l", PassthroughMode.On, true)]
     [InlineData("lowerdir=/l,passthrough=upper", PassthroughMode.Upper, true)]
@@ -99,7 +108,7 @@ public sealed class OverlayOptionsParserTests
     [InlineData("lowerdir=/l,uuid=bogus", "uuid=bogus")]
     [InlineData("lowerdir=/l,index=on", "index=on")]
     [InlineData("lowerdir=/l,metacopy=on", "metacopy=on")]
-    [InlineData("lowerdir=/l,volatile", "volatile")]
+    [InlineData("lowerdir=/l,volatile=yes", "unknown option 'volatile=yes'")]
     [InlineData("lowerdir=/l::/m", "empty layer")]
     [InlineData("lowerdir=", "needs at least one")]
     [InlineData("lowerdir=/l,lowerdir+=/m", "cannot be mixed")]
