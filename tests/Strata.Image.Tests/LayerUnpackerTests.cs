@@ -134,14 +134,28 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [Fact]
-    public void A_binary_xattr_value_is_refused_rather_than_corrupted()
+    public void A_binary_xattr_value_is_kept_byte_for_byte()
     {
-        byte[] tar = new TarBuilder().File("ping", "x", xattrs: new() { ["user.bin"] = "QQQQ" }).Build();
-        int at = tar.AsSpan().IndexOf("QQQQ"u8);
-        tar[at] = 0xFF;
-        tar[at + 1] = 0xFE;
-        var e = Assert.ThrowsAny<ImageException>(() => Unpack(tar));
-        Assert.Contains("binary value", e.Message, StringComparison.Ordinal);
+        // A security.capability-like value: NUL, bytes that are not UTF-8, '=' inside the record.
+        byte[] value = [0x01, 0x00, 0x00, 0x02, 0xFF, 0xFE, 0x80, 0x20, 0x3D, 0x00, 0xC3];
+        Unpack(WithXattrBytes("ping", value));
+        Assert.Equal(value, Fs.XattrBytes(Path.Combine(Layer, "ping"), "user.bin"));
+    }
+
+    [Fact]
+    public void A_binary_xattr_value_with_a_newline_byte_is_refused_with_the_reason()
+    {
+        var e = Assert.ThrowsAny<ImageException>(() => Unpack(WithXattrBytes("ping", [0x01, 0x0A, 0x00])));
+        Assert.Contains("xattr 'user.bin'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("newline", e.Message, StringComparison.Ordinal);
+    }
+
+    // A file with a user.bin xattr whose PAX value is patched to the given bytes (TarBuilder takes text).
+    private static byte[] WithXattrBytes(string name, byte[] value)
+    {
+        byte[] tar = new TarBuilder().File(name, "x", xattrs: new() { ["user.bin"] = new string('Q', value.Length) }).Build();
+        value.CopyTo(tar, tar.AsSpan().IndexOf(Enumerable.Repeat((byte)'Q', value.Length).ToArray()));
+        return tar;
     }
 
     [Fact]

@@ -20,7 +20,6 @@ public sealed record UnpackResult(long Size, int Entries);
 /// </summary>
 public sealed class LayerUnpacker : IDisposable
 {
-    private const string XattrPaxPrefix = "SCHILY.xattr.";
     private const int DirFlags = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW;
 
     private readonly int _rootFd;
@@ -28,6 +27,7 @@ public sealed class LayerUnpacker : IDisposable
     private readonly List<(byte[][] Path, TimeSpec Atime, TimeSpec Mtime)> _dirTimes = [];
     private long _size;
     private int _entries;
+    private TarStreamGuard? _tar;
 
     private LayerUnpacker(int rootFd, UnpackOptions options)
     {
@@ -54,6 +54,7 @@ public sealed class LayerUnpacker : IDisposable
     {
         (long maxBytes, long maxEntries) = UnpackBudget.Of(_rootFd, _options);
         var guard = new TarStreamGuard(tar, maxBytes, maxEntries, _options.MaxHeaderBytes, _options.MaxTrailerBytes);
+        _tar = guard;
         using var reader = new TarReader(guard, leaveOpen: true);
         try
         {
@@ -68,6 +69,8 @@ public sealed class LayerUnpacker : IDisposable
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or InvalidOperationException or OverflowException)
         {
+            if (e is InvalidDataException && guard.XattrWithNewline is { } attr)
+                throw new ImageException($"layer tar: the value of xattr '{attr}' holds a newline byte, which System.Formats.Tar cannot read (it ends PAX records at the first newline); such a layer cannot be unpacked yet", e);
             // System.Formats.Tar reports impossible header values in these forms too.
             throw new ImageException($"layer tar is corrupt: {e.Message}", e);
         }
@@ -230,7 +233,7 @@ public sealed class LayerUnpacker : IDisposable
     }
 
     /// <summary>Owner first (chown clears set-id bits), then mode, xattrs and times; symlinks have no mode or user xattrs.</summary>
-    private static void SetMetadata(int parent, ReadOnlySpan<byte> name, TarEntry entry, uint perm, bool symlink)
+    private void SetMetadata(int parent, ReadOnlySpan<byte> name, TarEntry entry, uint perm, bool symlink)
     {
         string what = entry.Name;
         Check(Sys.ChownAt(parent, name, (uint)entry.Uid, (uint)entry.Gid), what, "set the owner");
@@ -243,26 +246,21 @@ public sealed class LayerUnpacker : IDisposable
             Check(Sys.UtimensAt(parent, name, TimeOf(entry, access: true), TimeOf(entry, access: false)), what, "set the times");
     }
 
-    private static void SetXattrs(int parent, ReadOnlySpan<byte> name, TarEntry entry)
+    /// <summary>The entry's PAX xattrs, with their values byte for byte as the tar has them (the guard's, not TarReader's strings).</summary>
+    private void SetXattrs(int parent, ReadOnlySpan<byte> name, TarEntry entry)
     {
-        if (entry is not PaxTarEntry pax)
+        if (entry is not PaxTarEntry || _tar?.EntryXattrs is not { } xattrs)
             return;
-        foreach ((string key, string value) in pax.ExtendedAttributes)
+        foreach ((string attr, byte[] value) in xattrs)
         {
-            if (!key.StartsWith(XattrPaxPrefix, StringComparison.Ordinal))
-                continue;
-            string attr = key[XattrPaxPrefix.Length..];
-            if (OverlayFormat.IsPrivateXattr(System.Text.Encoding.UTF8.GetBytes(attr)))
+            byte[] key = Encoding.UTF8.GetBytes(attr);
+            if (OverlayFormat.IsPrivateXattr(key))
                 throw new HostileLayerException($"layer entry '{entry.Name}': sets the overlay's private xattr '{attr}'");
-            // System.Formats.Tar hands PAX values over as UTF-8 strings; a binary value (security.capability)
-            // arrives with replacement characters, and writing that would silently corrupt it.
-            if (value.Contains('\uFFFD', StringComparison.Ordinal))
-                throw new ImageException($"layer entry '{entry.Name}': xattr '{attr}' has a binary value, which this version cannot unpack without corrupting it");
             int fd = Sys.OpenAt(parent, name, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
             Check(fd, entry.Name, "open for xattrs");
             try
             {
-                Check(Sys.SetXattr(fd, Encoding.UTF8.GetBytes(attr), Encoding.UTF8.GetBytes(value)), entry.Name, $"set xattr {attr}");
+                Check(Sys.SetXattr(fd, key, value), entry.Name, $"set xattr {attr}");
             }
             finally
             {

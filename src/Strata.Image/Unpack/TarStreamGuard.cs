@@ -11,11 +11,15 @@ namespace Strata.Image.Unpack;
 /// limit (TarReader would read it into memory whole), the header count against the entry budget, and what
 /// follows the end marker against the trailer limit. A bomb thus stops at its first header over a bound.
 /// A header whose checksum or size field does not parse is refused here: System.Formats.Tar does not check
-/// checksums, and a guard that lost the framing could not bound what follows.
+/// checksums, and a guard that lost the framing could not bound what follows. It also keeps the raw bytes of
+/// each entry's PAX xattr records (<see cref="EntryXattrs"/>), which System.Formats.Tar only hands over decoded
+/// as UTF-8 text.
 /// </summary>
 public sealed class TarStreamGuard : ReadOnlyStream
 {
     private const int Block = 512;
+
+    private static ReadOnlySpan<byte> XattrPrefix => "SCHILY.xattr."u8;
 
     private readonly Stream _inner;
     private readonly long _maxBytes;
@@ -39,6 +43,7 @@ public sealed class TarStreamGuard : ReadOnlyStream
     private long _headerOffset;
     private long _trailer;
     private bool _ended;
+    private Dictionary<string, byte[]>? _nextXattrs;
 
     public TarStreamGuard(Stream inner, long maxBytes, long maxEntries, int maxHeaderBytes, long maxTrailerBytes)
     {
@@ -59,6 +64,20 @@ public sealed class TarStreamGuard : ReadOnlyStream
     }
 
     protected override long BytesSoFar => _offset;
+
+    /// <summary>
+    /// The xattrs (SCHILY.xattr.NAME records) of the entry whose header was read last, values byte for byte; null
+    /// when it has none. TarReader has read an entry's header, and no further, when it returns the entry, so this
+    /// belongs to the entry it just returned. A value decoded as a string would lose every byte that is not UTF-8
+    /// (security.capability is binary).
+    /// </summary>
+    public IReadOnlyDictionary<string, byte[]>? EntryXattrs { get; private set; }
+
+    /// <summary>
+    /// An xattr of the PAX block read last whose value holds a newline byte: System.Formats.Tar takes the first
+    /// newline as the end of a record and refuses the block, so a failure to read it is explained by this.
+    /// </summary>
+    public string? XattrWithNewline { get; private set; }
 
     public override int Read(Span<byte> buffer)
     {
@@ -156,6 +175,8 @@ public sealed class TarStreamGuard : ReadOnlyStream
             size = _nextSize ?? size;
             _nextSize = null;
             _nextName = null;
+            EntryXattrs = _nextXattrs;
+            _nextXattrs = null;
             _record = null;
             Charge(size, name);
         }
@@ -188,6 +209,7 @@ public sealed class TarStreamGuard : ReadOnlyStream
             return;
         }
         ReadOnlySpan<byte> rest = record;
+        XattrWithNewline = null;
         while (!rest.IsEmpty)
         {
             int space = rest.IndexOf((byte)' ');
@@ -203,6 +225,13 @@ public sealed class TarStreamGuard : ReadOnlyStream
                     _nextSize = size;
                 else if (key.SequenceEqual("path"u8))
                     _nextName = Encoding.UTF8.GetString(value);
+                else if (key.StartsWith(XattrPrefix))
+                {
+                    string attr = Encoding.UTF8.GetString(key[XattrPrefix.Length..]);
+                    (_nextXattrs ??= new(StringComparer.Ordinal))[attr] = value.ToArray();
+                    if (value.Contains((byte)'\n'))
+                        XattrWithNewline = attr;
+                }
             }
             rest = rest[length..];
         }

@@ -14,7 +14,9 @@ public static class Fs
         return st;
     }
 
-    public static string? Xattr(string path, string name)
+    public static string? Xattr(string path, string name) => XattrBytes(path, name) is { } value ? Encoding.UTF8.GetString(value) : null;
+
+    public static byte[]? XattrBytes(string path, string name)
     {
         int fd = Sys.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
         Assert.True(fd >= 0, $"open {path}: {Errno.Describe(fd)}");
@@ -22,7 +24,7 @@ public static class Fs
         {
             byte[] value = new byte[4096];
             int n = Sys.GetXattr(fd, Encoding.UTF8.GetBytes(name), value);
-            return n < 0 ? null : Encoding.UTF8.GetString(value, 0, n);
+            return n < 0 ? null : value[..n];
         }
         finally
         {
