@@ -52,20 +52,8 @@ public sealed class Executor : IDisposable
     {
         int r = Posix.Posix.Stat(RootFd, Bytes(path), out StatX st);
         if (r < 0) return $"{path}: {ErrnoNames.Of(r)}";
-        string type = (st.Mode & FileType.S_IFMT) switch
-        {
-            FileType.S_IFDIR => "dir",
-            FileType.S_IFREG => "file",
-            FileType.S_IFLNK => "symlink",
-            FileType.S_IFIFO => "fifo",
-            FileType.S_IFCHR => "chr",
-            _ => "other",
-        };
-        var line = new StringBuilder($"{path}: {type} {Convert.ToString(st.Mode & 0xFFF, 8)} {st.Uid}:{st.Gid}");
-        if (!st.IsDirectory) line.Append($" size={st.Size} nlink={st.LinkCount}");
-        if (st.IsSymlink) line.Append($" -> {ReadLink(path)}");
-        if (Labels is not null) line.Append($" ino={Labels.Of(st.Inode)}");
-        return line.ToString();
+        return ProbeText.Describe(path, ProbeText.TypeName(st.Mode), st.Mode, st.Uid, st.Gid, (long)st.Size, st.LinkCount,
+            st.IsSymlink ? ReadLink(path) : null, Labels?.Of(st.Inode));
     }
 
     public string ReadLink(string path)

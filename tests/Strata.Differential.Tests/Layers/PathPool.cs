@@ -6,12 +6,13 @@ namespace Strata.Differential.Tests.Layers;
 /// </summary>
 public static class PathPool
 {
-    private static readonly string[] Names = ["a", "b", "c", "d", "e"];
+    /// <summary>The names paths are made of.</summary>
+    public static readonly IReadOnlyList<string> Names = ["a", "b", "c", "d", "e"];
 
     public static string Random(Random random, int maxDepth = 3)
     {
         int depth = 1 + random.Next(maxDepth);
-        return string.Join('/', Enumerable.Range(0, depth).Select(_ => Names[random.Next(Names.Length)]));
+        return string.Join('/', Enumerable.Range(0, depth).Select(_ => Names[random.Next(Names.Count)]));
     }
 
     public static string? Parent(string path)

@@ -124,7 +124,7 @@ public static class DifferentialRun
     {
         var parts = new List<string> { step.Run(x) };
         x.Labels?.UpperChanged();
-        foreach (string path in step.Touched.Concat(step.Touched.Select(PathPool.Parent).OfType<string>()).Distinct())
+        foreach (string path in step.ProbedPaths)
             parts.Add(x.Probe(path));
         return string.Join(" | ", parts);
     }
@@ -133,7 +133,7 @@ public static class DifferentialRun
     private static Mismatch? Consistent(string where, MergedView strata) =>
         strata.Disagreements is { Count: > 0 } wrong ? new Mismatch(Mismatch.AtEnd, where, "(d_ino = st_ino)", Lines(wrong)) : null;
 
-    private static Mismatch? Compare(string where, List<string> kernel, List<string> strata)
+    internal static Mismatch? Compare(string where, List<string> kernel, List<string> strata)
     {
         if (kernel.SequenceEqual(strata)) return null;
         var onlyKernel = kernel.Except(strata).ToList();

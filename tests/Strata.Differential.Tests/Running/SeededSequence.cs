@@ -14,11 +14,14 @@ public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operat
         return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length), RunMode.ForSeed(seed));
     }
 
+    /// <summary>What runs the script on both sides: kernel overlayfs and a Strata mount, unless set otherwise.</summary>
+    public SequenceRunner Runner { get; init; } = DifferentialRun.Run;
+
     /// <summary>Runs it; on a mismatch shrinks the script and returns the report to print, else null.</summary>
     public string? RunAndReport(OperationMix? mix = null, int shrinkBudget = 40)
     {
-        if (DifferentialRun.Run(Layers, Steps, Mode, mix) is not { } mismatch) return null;
-        var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, Mode, mismatch, shrinkBudget);
+        if (Runner(Layers, Steps, Mode, mix) is not { } mismatch) return null;
+        var (steps, shrunk) = Shrinker.Shrink(Layers, Steps, Mode, mismatch, shrinkBudget, Runner);
         var report = new StringBuilder();
         report.AppendLine($"seed {Seed} (STRATA_DIFF_SEED={Seed} STRATA_DIFF_SEQUENCES=1; {Mode}): {shrunk}");
         for (int i = 0; i < Layers.Lowers.Count; i++)

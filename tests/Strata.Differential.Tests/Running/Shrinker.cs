@@ -9,8 +9,14 @@ namespace Strata.Differential.Tests.Running;
 /// </summary>
 public static class Shrinker
 {
-    public static (List<Operation> Steps, Mismatch Mismatch) Shrink(LayerStackSpec layers, IReadOnlyList<Operation> steps, RunMode mode, Mismatch mismatch, int budget)
+    public static (List<Operation> Steps, Mismatch Mismatch) Shrink(LayerStackSpec layers, IReadOnlyList<Operation> steps, RunMode mode, Mismatch mismatch, int budget) =>
+        Shrink(layers, steps, mode, mismatch, budget, DifferentialRun.Run);
+
+    /// <summary>The same with another way of running a script (the in-process facade against the kernel).</summary>
+    public static (List<Operation> Steps, Mismatch Mismatch) Shrink(LayerStackSpec layers, IReadOnlyList<Operation> steps, RunMode mode, Mismatch mismatch, int budget,
+        SequenceRunner run)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var current = mismatch.Step == Mismatch.AtEnd ? steps.ToList() : steps.Take(mismatch.Step + 1).ToList();
         Mismatch currentMismatch = mismatch;
         for (int chunk = Math.Max(1, current.Count / 2); chunk >= 1 && budget > 0; chunk /= 2)
@@ -19,7 +25,7 @@ public static class Shrinker
             {
                 var candidate = current.Take(start).Concat(current.Skip(start + chunk)).ToList();
                 budget--;
-                if (DifferentialRun.Run(layers, candidate, mode) is { } m && m.Kind == mismatch.Kind)
+                if (run(layers, candidate, mode, null) is { } m && m.Kind == mismatch.Kind)
                 {
                     current = m.Step == Mismatch.AtEnd ? candidate : candidate.Take(m.Step + 1).ToList();
                     currentMismatch = m;

@@ -62,14 +62,22 @@ public sealed record ReadOperation(string Path) : Operation
     public override string Run(Executor x) =>
         x.WithOpen(Path, OpenFlags.O_RDONLY, 0, fd =>
         {
-            var buffer = new byte[65536];
+            var buffer = new byte[MaxBytes];
             int n = Posix.Posix.PRead(fd, buffer, 0);
-            if (n < 0) return ErrnoNames.Of(n);
-            // Files grown by fallocate or a far write are mostly zeros: their text would drown the report.
-            if (n > ShownBytes)
-                return $"ok {n} bytes sha256={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(buffer.AsSpan(0, n)))[..16]}";
-            return $"ok '{Encoding.UTF8.GetString(buffer, 0, n).Replace("\0", "\\0", StringComparison.Ordinal)}'";
+            return n < 0 ? ErrnoNames.Of(n) : Outcome(buffer.AsSpan(0, n));
         });
+
+    /// <summary>The most one read asks for.</summary>
+    public const int MaxBytes = 65536;
+
+    /// <summary>What a read that got <paramref name="data"/> reports.</summary>
+    public static string Outcome(ReadOnlySpan<byte> data)
+    {
+        // Files grown by fallocate or a far write are mostly zeros: their text would drown the report.
+        if (data.Length > ShownBytes)
+            return $"ok {data.Length} bytes sha256={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data))[..16]}";
+        return $"ok '{Encoding.UTF8.GetString(data).Replace("\0", "\\0", StringComparison.Ordinal)}'";
+    }
 
     public override string Shell => $"cat {Path}";
 

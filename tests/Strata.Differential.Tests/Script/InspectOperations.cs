@@ -47,10 +47,15 @@ public sealed record ReaddirOperation(string Path) : Operation
                 string name = Encoding.UTF8.GetString(e.Name);
                 if (e.Type != DtChr || !IsPhantom(x, Path, name)) names.Add($"{name}/{e.Type}");
             }
-            if (e.Error < 0) return ErrnoNames.Of(e.Error);
-            names.Sort(StringComparer.Ordinal);
-            return "ok " + string.Join(' ', names);
+            return e.Error < 0 ? ErrnoNames.Of(e.Error) : Outcome(names);
         });
+
+    /// <summary>What a listing of these entries ("name/d_type") reports: sorted, the order is not part of the contract.</summary>
+    public static string Outcome(List<string> entries)
+    {
+        entries.Sort(StringComparer.Ordinal);
+        return "ok " + string.Join(' ', entries);
+    }
 
     public override string Shell => $"ls {Path}";
 

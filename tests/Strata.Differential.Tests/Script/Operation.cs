@@ -15,6 +15,9 @@ public abstract record Operation
 
     public abstract IEnumerable<string> Touched { get; }
 
+    /// <summary>What is stat'ed after the step: the paths it touched and their parents.</summary>
+    public IEnumerable<string> ProbedPaths => Touched.Concat(Touched.Select(Layers.PathPool.Parent).OfType<string>()).Distinct();
+
     /// <summary>The kind of step, for the success/failure mix (flags that change what the call does count apart).</summary>
     /// <summary>The errno an outcome reports, or null when the call succeeded.</summary>
     public virtual string? Failure(string result) => result.StartsWith("ok", StringComparison.Ordinal) ? null : result;

@@ -30,8 +30,10 @@ public sealed record GetXattrOperation(string Path, string Name) : XattrOperatio
         {
             Span<byte> value = stackalloc byte[1024];
             int n = Posix.Posix.GetXattr(fd, Encoding.UTF8.GetBytes(Name), value);
-            return n < 0 ? ErrnoNames.Of(n) : $"ok '{Encoding.UTF8.GetString(value[..n])}'";
+            return n < 0 ? ErrnoNames.Of(n) : Outcome(value[..n]);
         });
+
+    public static string Outcome(ReadOnlySpan<byte> value) => $"ok '{Encoding.UTF8.GetString(value)}'";
 
     public override string Shell => $"getfattr -n {Name} {Path}";
 
@@ -46,10 +48,10 @@ public sealed record ListXattrOperation(string Path) : XattrOperation(Path)
             Span<byte> list = stackalloc byte[4096];
             int n = Posix.Posix.ListXattr(fd, list);
             if (n < 0) return ErrnoNames.Of(n);
-            var names = Encoding.UTF8.GetString(list[..n]).Split('\0', StringSplitOptions.RemoveEmptyEntries).ToList();
-            names.Sort(StringComparer.Ordinal);
-            return "ok " + string.Join(' ', names);
+            return Outcome(Encoding.UTF8.GetString(list[..n]).Split('\0', StringSplitOptions.RemoveEmptyEntries));
         });
+
+    public static string Outcome(IEnumerable<string> names) => "ok " + string.Join(' ', names.Order(StringComparer.Ordinal));
 
     public override string Shell => $"getfattr -d -m - {Path}";
 
