@@ -305,6 +305,14 @@ public sealed class UnionFileSystem : IDisposable
 
     public int Write(ulong handle, long offset, ReadOnlySpan<byte> data) => Sys.PWriteAnyBuffer((int)handle, data, offset);
 
+    /// <summary>
+    /// read(2) and write(2) at the handle's own position, for a fifo or device opened in-process: they cannot seek
+    /// (pread is ESPIPE). A mount never needs them (the kernel serves special files itself, FUSE never opens them).
+    /// </summary>
+    public int ReadStream(ulong handle, Span<byte> buffer) => Sys.Read((int)handle, buffer);
+
+    public int WriteStream(ulong handle, ReadOnlySpan<byte> data) => Sys.Write((int)handle, data);
+
     /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
     public int Flush(ulong handle) => 0;
 

@@ -18,7 +18,9 @@ internal sealed class FileOpener(Engine engine)
         handle = 0;
         if (node.IsDirectory)
             return -Errno.EISDIR;
-        if (WantsWrite(flags))
+        // A fifo, socket or device is never copied up to be opened, even for writing (as ovl_open_need_copy_up):
+        // what is written goes through the node, not into the layer.
+        if (WantsWrite(flags) && FileType.IsRegular(node.Type))
         {
             if (engine.Layers.IsReadOnly)
                 return -Errno.EROFS;
