@@ -11,8 +11,6 @@ namespace Strata.Differential.Tests;
 [Collection(SequenceCollection.Name)]
 public sealed class RandomSequenceTests(ITestOutputHelper output)
 {
-    private const int MaxReportedFailures = 5;
-
     /// <summary>Every kind of step must succeed at least this often over a run as large as CI's.</summary>
     private const double MinSuccessShare = 0.10;
 
@@ -23,18 +21,10 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
     public void RandomSequencesMatchKernelOverlay()
     {
         SequenceSettings settings = SequenceSettings.FromEnvironment();
-        var failures = new List<string>();
         var mix = new OperationMix();
-        Bounded.Run(() =>
-        {
-            for (int seed = settings.FirstSeed; seed < settings.FirstSeed + settings.Count && failures.Count < MaxReportedFailures; seed++)
-            {
-                if (SeededSequence.Create(seed, settings.Steps).RunAndReport(mix) is { } report)
-                    failures.Add(report);
-            }
-        }, settings.TimeLimit);
+        List<string> failures = SequenceBatch.Run(settings, SeededSequence.Create, mix);
         AssertNoMountsLeft();
-        Assert.True(failures.Count == 0, $"{failures.Count} sequence(s) differ from kernel overlayfs:\n\n{string.Join("\n", failures)}");
+        Assert.True(failures.Count == 0, SequenceBatch.Describe(failures));
         output.WriteLine(mix.Describe());
         if (settings.Count >= MinSequencesForMixCheck)
         {
@@ -59,8 +49,7 @@ public sealed class RandomSequenceTests(ITestOutputHelper output)
     [InlineData(188, 60)]   // a copy of a hard-linked file: the kernel's cached listing of its dir had the lower number
     public void FormerDivergencesStayFixed(int seed, int steps)
     {
-        string? report = null;
-        Bounded.Run(() => report = SeededSequence.Create(seed, steps).RunAndReport());
+        string? report = SequenceBatch.Replay(SeededSequence.Create(seed, steps));
         AssertNoMountsLeft();
         Assert.True(report is null, report);
     }

@@ -13,8 +13,6 @@ namespace Strata.Differential.Tests.Permissions;
 [Collection(SequenceCollection.Name)]
 public sealed class PermissionSequenceTests(ITestOutputHelper output)
 {
-    private const int MaxReportedFailures = 5;
-
     /// <summary>CI's share of the differential budget (STRATA_PERM_SEQUENCES=N for more by hand).</summary>
     private const int CiSequences = 300;
 
@@ -24,17 +22,9 @@ public sealed class PermissionSequenceTests(ITestOutputHelper output)
     public void PermissionSequencesMatchKernelOverlay()
     {
         SequenceSettings settings = SequenceSettings.FromEnvironment("STRATA_PERM", CiSequences, CiSteps);
-        var failures = new List<string>();
         var mix = new OperationMix();
-        Bounded.Run(() =>
-        {
-            for (int seed = settings.FirstSeed; seed < settings.FirstSeed + settings.Count && failures.Count < MaxReportedFailures; seed++)
-            {
-                if (Create(seed, settings.Steps).RunAndReport(mix) is { } report)
-                    failures.Add(report.Replace("STRATA_DIFF_", "STRATA_PERM_", StringComparison.Ordinal));
-            }
-        }, settings.TimeLimit);
-        Assert.True(failures.Count == 0, $"{failures.Count} sequence(s) differ from kernel overlayfs:\n\n{string.Join("\n", failures)}");
+        List<string> failures = SequenceBatch.Run(settings, Create, mix, "STRATA_PERM");
+        Assert.True(failures.Count == 0, SequenceBatch.Describe(failures));
         output.WriteLine(mix.Describe());
     }
 
@@ -46,8 +36,7 @@ public sealed class PermissionSequenceTests(ITestOutputHelper output)
     [InlineData(191)]  // O_TRUNC by a user outside the group of a setgid file without group-exec drops the bit
     public void FormerDivergencesStayFixed(int seed)
     {
-        string? report = null;
-        Bounded.Run(() => report = Create(seed, CiSteps).RunAndReport());
+        string? report = SequenceBatch.Replay(Create(seed, CiSteps));
         Assert.True(report is null, report);
     }
 
