@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Strata.Posix;
 using Strata.Union.Api;
 
@@ -35,7 +34,7 @@ public sealed class ReadmeSampleTests
     {
         string[] sample = SampleLines();
         Assert.NotEmpty(sample);
-        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        string readme = File.ReadAllText(Path.Combine(CopiedFiles, "README.md"));
         Assert.Contains(string.Join("\n", sample) + "\n", readme, StringComparison.Ordinal);
     }
 
@@ -60,9 +59,13 @@ public sealed class ReadmeSampleTests
         // README sample end
     }
 
+    /// <summary>The build copies the README and this file here (see the test project).</summary>
+    private static string CopiedFiles => Path.Combine(AppContext.BaseDirectory, "readme-sample");
+
     /// <summary>The sample's lines from this file, less the indentation they have here.</summary>
-    private static string[] SampleLines([CallerFilePath] string source = "")
+    private static string[] SampleLines()
     {
+        string source = Path.Combine(CopiedFiles, "ReadmeSampleTests.cs");
         string[] lines = File.ReadAllLines(source);
         int first = Array.FindIndex(lines, l => l.Trim() == Begin) + 1, last = Array.FindIndex(lines, l => l.Trim() == End);
         Assert.True(first > 0 && last > first, $"markers not found in {source}");
@@ -70,7 +73,4 @@ public sealed class ReadmeSampleTests
         int indent = body.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
         return body.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart()).ToArray();
     }
-
-    private static string RepoRoot([CallerFilePath] string source = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", ".."));
 }
