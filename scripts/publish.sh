@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes strata as one native executable (Native AOT) to artifacts/strata: no .NET needed to run it,
-# and a mount is live in a few milliseconds. Needs clang for the native link (installed if missing, as root).
+# and a mount is live in tens of milliseconds. Needs clang for the native link (installed if missing, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
