@@ -43,23 +43,35 @@ public static class LayerStackGenerator
                     kinds[path] = 'o';
                     break;
                 case 6:
-                    string? existing = kinds.Where(k => k.Value == 'f').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(4));
-                    if (existing is null) continue;
-                    entries.Add(new LayerEntry.HardLink(path, existing));
-                    kinds[path] = 'f';
+                    AddHardLink(entries, kinds, path, random);
                     break;
                 case 7:
                     entries.Add(new LayerEntry.Whiteout(path));
                     kinds[path] = 'o';
                     break;
                 default:
-                    string? target = kinds.Where(k => k.Value != 'o').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(6));
-                    if (target is null) continue;
-                    entries.Add(new LayerEntry.UserXattr(target, "user." + (char)('p' + random.Next(3)), RandomText(random, 1)));
+                    AddUserXattr(entries, kinds, random);
                     break;
             }
         }
         return entries;
+    }
+
+    /// <summary>A hard link at path to one of the layer's first files, when it has one.</summary>
+    public static void AddHardLink(List<LayerEntry> entries, Dictionary<string, char> kinds, string path, Random random)
+    {
+        string? existing = kinds.Where(k => k.Value == 'f').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(4));
+        if (existing is null) return;
+        entries.Add(new LayerEntry.HardLink(path, existing));
+        kinds[path] = 'f';
+    }
+
+    /// <summary>A user.* xattr on one of the layer's first files or dirs, when it has one.</summary>
+    public static void AddUserXattr(List<LayerEntry> entries, Dictionary<string, char> kinds, Random random)
+    {
+        string? target = kinds.Where(k => k.Value != 'o').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(6));
+        if (target is null) return;
+        entries.Add(new LayerEntry.UserXattr(target, "user." + (char)('p' + random.Next(3)), RandomText(random, 1)));
     }
 
     /// <summary>Adds the missing parents of path as dirs; false when one of them is already a non-dir.</summary>

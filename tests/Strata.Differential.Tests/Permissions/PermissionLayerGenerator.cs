@@ -84,19 +84,14 @@ public static class PermissionLayerGenerator
                     kinds[path] = 'o';
                     break;
                 case 6:
-                    string? existing = kinds.Where(k => k.Value == 'f').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(4));
-                    if (existing is null) continue;
-                    entries.Add(new LayerEntry.HardLink(path, existing));
-                    kinds[path] = 'f';
+                    LayerStackGenerator.AddHardLink(entries, kinds, path, random);
                     break;
                 case 7:
                     entries.Add(new LayerEntry.Whiteout(path));
                     kinds[path] = 'o';
                     break;
                 default:
-                    string? target = kinds.Where(k => k.Value != 'o').Select(k => k.Key).OrderBy(k => k, StringComparer.Ordinal).ElementAtOrDefault(random.Next(6));
-                    if (target is null) continue;
-                    entries.Add(new LayerEntry.UserXattr(target, "user." + (char)('p' + random.Next(3)), LayerStackGenerator.RandomText(random, 1)));
+                    LayerStackGenerator.AddUserXattr(entries, kinds, random);
                     break;
             }
         }
