@@ -74,19 +74,23 @@ public static class LayerStackGenerator
         entries.Add(new LayerEntry.UserXattr(target, "user." + (char)('p' + random.Next(3)), RandomText(random, 1)));
     }
 
-    /// <summary>Adds the missing parents of path as dirs; false when one of them is already a non-dir.</summary>
-    private static bool MakeParents(string path, Dictionary<string, char> kinds, List<LayerEntry> entries, Random random)
+    /// <summary>The ancestors of path the layer does not have yet, nearest first; null when one it has is a non-dir.</summary>
+    public static List<string>? MissingParents(string path, Dictionary<string, char> kinds)
     {
         var missing = new List<string>();
         foreach (string parent in PathPool.Ancestors(path))
         {
             if (kinds.TryGetValue(parent, out char kind))
-            {
-                if (kind != 'd') return false;
-                break;
-            }
+                return kind == 'd' ? missing : null;
             missing.Add(parent);
         }
+        return missing;
+    }
+
+    /// <summary>Adds the missing parents of path as dirs; false when one of them is already a non-dir.</summary>
+    private static bool MakeParents(string path, Dictionary<string, char> kinds, List<LayerEntry> entries, Random random)
+    {
+        if (MissingParents(path, kinds) is not { } missing) return false;
         for (int i = missing.Count - 1; i >= 0; i--)
         {
             entries.Add(new LayerEntry.Dir(missing[i], 0x1ED, Opaque: random.Next(8) == 0));

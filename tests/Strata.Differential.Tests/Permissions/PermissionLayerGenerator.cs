@@ -115,16 +115,7 @@ public static class PermissionLayerGenerator
     /// <summary>Adds the missing parents of path as dirs (the skeleton's attributes for top dirs); false when one is a non-dir.</summary>
     private static bool MakeParents(string path, Dictionary<string, char> kinds, List<LayerEntry> entries, Random random)
     {
-        var missing = new List<string>();
-        foreach (string parent in PathPool.Ancestors(path))
-        {
-            if (kinds.TryGetValue(parent, out char kind))
-            {
-                if (kind != 'd') return false;
-                break;
-            }
-            missing.Add(parent);
-        }
+        if (LayerStackGenerator.MissingParents(path, kinds) is not { } missing) return false;
         for (int i = missing.Count - 1; i >= 0; i--)
         {
             Attrs attrs = Array.Find(Skeleton, s => s.Path == missing[i]).Attrs ?? Pick(random, DirAttrs);
