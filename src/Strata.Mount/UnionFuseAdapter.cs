@@ -200,7 +200,6 @@ public sealed class UnionFuseAdapter : FuseFileSystem
         return Math.Min(r, 0);
     }
 
-    public override int Flush(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.Flush(fh);
 
     public override int Release(in FuseRequestContext ctx, ulong nodeId, ulong fh, int flags)
     {
