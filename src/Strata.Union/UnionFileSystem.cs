@@ -313,9 +313,6 @@ public sealed class UnionFileSystem : IDisposable
 
     public int WriteStream(ulong handle, ReadOnlySpan<byte> data) => Sys.Write((int)handle, data);
 
-    /// <summary>Nothing is buffered here: data went to the layer file at each write.</summary>
-    public int Flush(ulong handle) => 0;
-
     /// <summary>fsync of the handle's layer file; nothing on a volatile mount.</summary>
     public int Fsync(ulong handle, bool dataOnly) => _engine.Layers.SyncUpper((int)handle, dataOnly);
 
