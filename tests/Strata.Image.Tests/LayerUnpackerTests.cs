@@ -143,6 +143,26 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [Fact]
+    public void Each_entry_gets_its_own_xattrs_when_they_are_taken_from_the_raw_records()
+    {
+        // The raw values are matched to entries by following the stream: data between the headers, entries
+        // without xattrs and a dir must not shift them onto a neighbour.
+        Unpack(new TarBuilder()
+            .File("big", new string('d', 5000), xattrs: new() { ["user.a"] = "first" })
+            .File("plain", "p")
+            .Dir("dir/")
+            .File("dir/second", "s", xattrs: new() { ["user.b"] = "second" })
+            .File("dir/last", "l", xattrs: new() { ["user.c"] = "third" })
+            .Build());
+        Assert.Equal("first", Fs.Xattr(Path.Combine(Layer, "big"), "user.a"));
+        Assert.Null(Fs.Xattr(Path.Combine(Layer, "plain"), "user.a"));
+        Assert.Null(Fs.Xattr(Path.Combine(Layer, "dir"), "user.a"));
+        Assert.Equal("second", Fs.Xattr(Path.Combine(Layer, "dir/second"), "user.b"));
+        Assert.Null(Fs.Xattr(Path.Combine(Layer, "dir/last"), "user.b"));
+        Assert.Equal("third", Fs.Xattr(Path.Combine(Layer, "dir/last"), "user.c"));
+    }
+
+    [Fact]
     public void A_binary_xattr_value_with_a_newline_byte_is_refused_with_the_reason()
     {
         var e = Assert.ThrowsAny<ImageException>(() => Unpack(WithXattrBytes("ping", [0x01, 0x0A, 0x00])));
