@@ -316,6 +316,8 @@ internal sealed class FuseDispatcher
             wanted |= FuseInitFlags.DoReaddirPlus;
         if (options.ReaddirPlus && options.ReaddirPlusAuto)
             wanted |= FuseInitFlags.ReaddirPlusAuto;
+        if (options.PosixAcl)
+            wanted |= FuseInitFlags.PosixAcl | FuseInitFlags.DontMask;
         if (options.WritebackCache)
             wanted |= FuseInitFlags.WritebackCache;
         else if (options.Passthrough)

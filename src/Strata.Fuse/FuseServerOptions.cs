@@ -40,6 +40,13 @@ public sealed class FuseServerOptions
     /// </summary>
     public bool HandleKillPrivV2 { get; init; }
 
+    /// <summary>
+    /// Ask for FUSE_POSIX_ACL and FUSE_DONT_MASK: the kernel then checks POSIX ACLs (with default_permissions) and
+    /// caches them, and sends MKNOD, MKDIR and CREATE with the mode as asked and the caller's umask beside it, for the
+    /// filesystem to apply unless the parent's default ACL decides the mode (and to set the inherited ACLs).
+    /// </summary>
+    public bool PosixAcl { get; init; }
+
     /// <summary>Ask for FUSE_WRITEBACK_CACHE (the kernel caches writes; excludes passthrough).</summary>
     public bool WritebackCache { get; init; }
 

@@ -71,6 +71,8 @@ public sealed class OverlayMount : IDisposable
             // Set-id bits are cleared by the kernel, as the overlay clears them, with the caller's credentials (a
             // SETATTR of the mode): also for writes through a passthrough backing file, which never reach the
             // server, and for O_TRUNC opens, which only a SETATTR of the size (not an atomic open) clears them for.
+            // ACLs are checked as the kernel's overlay checks them, and inherited as there (the engine applies the umask).
+            PosixAcl = true,
             AtomicOpenTruncate = false,
             HandleKillPrivV2 = false,
             Debug = debugLog is not null,

@@ -114,13 +114,13 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     public override int MkNod(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint rdev, uint umask, ref FuseEntryOut entry)
     {
         ulong dev = FileType.MakeDev((rdev >> 8) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00));
-        int r = _union.MkNod(CallerOf(ctx), parent, name, mode, dev, out ulong node, out StatX st);
+        int r = _union.MkNod(CallerOf(ctx) with { Umask = umask }, parent, name, mode, dev, out ulong node, out StatX st);
         return Entry(r, node, st, ref entry);
     }
 
     public override int MkDir(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint umask, ref FuseEntryOut entry)
     {
-        int r = _union.MkDir(CallerOf(ctx), parent, name, mode, out ulong node, out StatX st);
+        int r = _union.MkDir(CallerOf(ctx) with { Umask = umask }, parent, name, mode, out ulong node, out StatX st);
         return Entry(r, node, st, ref entry);
     }
 
@@ -155,7 +155,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
     {
-        int r = _union.Create(CallerOf(ctx), parent, name, flags, mode, out ulong node, out StatX st, out ulong handle);
+        int r = _union.Create(CallerOf(ctx) with { Umask = umask }, parent, name, flags, mode, out ulong node, out StatX st, out ulong handle);
         if (r < 0) return r;
         open.Fh = handle;
         r = SetUpData(node, ref open);

@@ -34,6 +34,9 @@ public static unsafe partial class Libc
     [LibraryImport(C, EntryPoint = "lgetxattr", SetLastError = true)]
     public static partial nint lgetxattr(byte* path, byte* name, byte* value, nuint size);
 
+    [LibraryImport(C, EntryPoint = "lsetxattr", SetLastError = true)]
+    public static partial int lsetxattr(byte* path, byte* name, byte* value, nuint size, int flags);
+
     [LibraryImport(C, EntryPoint = "llistxattr", SetLastError = true)]
     public static partial nint llistxattr(byte* path, byte* list, nuint size);
 

@@ -106,6 +106,20 @@ public static unsafe partial class Posix
             return (int)Errno.Check((long)Libc.lgetxattr(pp, pn, pv, (nuint)value.Length));
     }
 
+    /// <summary>Sets one xattr of a dir entry (a symlink's own, a fifo's without opening it), in one syscall.</summary>
+    public static int SetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, ReadOnlySpan<byte> value, int flags = 0)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        Span<byte> path = stackalloc byte[32 + NameMax + 2];
+        if (!EntryPath(dirFd, name, path, out _)) return -Errno.EINVAL;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pp = path)
+        fixed (byte* pn = n)
+        fixed (byte* pv = value)
+            return Errno.Check(Libc.lsetxattr(pp, pn, pv, (nuint)value.Length, flags));
+    }
+
     /// <summary>The xattr names of a dir entry, as <see cref="ListXattr"/>, in one syscall.</summary>
     public static int ListXattrAt(int dirFd, ReadOnlySpan<byte> name, Span<byte> list)
     {

@@ -16,7 +16,8 @@ namespace Strata.Union.Api;
 /// Errors are the exceptions .NET's file APIs throw, each with HResult set to the errno (see
 /// <see cref="UnionErrors"/>). There are no permission checks of the union's own: the process acts with its own
 /// rights on the layer dirs (a mount's kernel checks the mode bits of each caller), and what it creates is its
-/// own, with <see cref="Umask"/> applied to the modes asked for.
+/// own, with <see cref="Umask"/> applied to the modes asked for (unless the parent dir has a default ACL, which
+/// the new object inherits instead, as on a mount).
 /// </para>
 /// </summary>
 public sealed class LayeredDirectory : IDisposable
@@ -36,6 +37,9 @@ public sealed class LayeredDirectory : IDisposable
 
     /// <summary>Who the union acts for: this process.</summary>
     internal static Caller ProcessCaller { get; } = new(Posix.Posix.EffectiveUid(), Posix.Posix.EffectiveGid(), Environment.ProcessId);
+
+    // The process creating, with the umask the engine applies where the parent has no default ACL.
+    private Caller Creator => ProcessCaller with { Umask = (uint)Umask & 0x1FF };
 
     /// <summary>
     /// Opens the union of <paramref name="lowerDirs"/> (top first, as lowerdir=L1:L0) with
@@ -130,7 +134,7 @@ public sealed class LayeredDirectory : IDisposable
     /// Opens a file as open(2) does with the flags that <paramref name="mode"/>, <paramref name="access"/> and
     /// <paramref name="flags"/> stand for (FileMode.CreateNew is O_CREAT|O_EXCL, Create O_CREAT|O_TRUNC, Truncate
     /// O_TRUNC, Append O_CREAT|O_APPEND). Opening for writing copies a lower file up. A new file gets
-    /// <paramref name="createMode"/> (0666 by default) less <see cref="Umask"/>. Fifos and other special files open
+    /// <paramref name="createMode"/> (0666 by default) less <see cref="Umask"/> (or fitted to the parent's default ACL). Fifos and other special files open
     /// non-blocking.
     /// </summary>
     public UnionFileStream OpenFile(string path, FileMode mode, FileAccess access = FileAccess.ReadWrite, UnixFileMode? createMode = null,
@@ -145,7 +149,7 @@ public sealed class LayeredDirectory : IDisposable
             if (!create)
                 throw UnionErrors.For(Errno.ENOENT, path);
             uint fileMode = CreationMode(at, createMode is { } m ? (uint)m : DefaultFileMode, FileType.PermissionBits);
-            UnionErrors.Check(_union.Create(ProcessCaller, at.Parent, at.Name, posix, FileType.S_IFREG | fileMode, out ulong node, out _, out ulong handle), path);
+            UnionErrors.Check(_union.Create(Creator, at.Parent, at.Name, posix, FileType.S_IFREG | fileMode, out ulong node, out _, out ulong handle), path);
             return new UnionFileStream(_union, path, node, handle, directory: false, access);
         }
         if (exclusive)
@@ -198,8 +202,8 @@ public sealed class LayeredDirectory : IDisposable
     public void CreateDirectory(string path, UnixFileMode mode = (UnixFileMode)DefaultDirMode)
     {
         using ResolvedPath at = Free(path);
-        uint dirMode = (uint)mode & 0x3FF & ~(uint)Umask; // mkdir keeps the sticky bit, never the set-id bits
-        UnionErrors.Check(_union.MkDir(ProcessCaller, at.Parent, at.Name, dirMode, out ulong node, out _), path);
+        uint dirMode = (uint)mode & 0x3FF; // mkdir keeps the sticky bit, never the set-id bits
+        UnionErrors.Check(_union.MkDir(Creator, at.Parent, at.Name, dirMode, out ulong node, out _), path);
         _union.Forget(node, 1);
     }
 
@@ -208,7 +212,7 @@ public sealed class LayeredDirectory : IDisposable
     {
         using ResolvedPath at = Free(path);
         uint fifoMode = CreationMode(at, (uint)mode, FileType.PermissionBits);
-        UnionErrors.Check(_union.MkNod(ProcessCaller, at.Parent, at.Name, FileType.S_IFIFO | fifoMode, 0, out ulong node, out _), path);
+        UnionErrors.Check(_union.MkNod(Creator, at.Parent, at.Name, FileType.S_IFIFO | fifoMode, 0, out ulong node, out _), path);
         _union.Forget(node, 1);
     }
 
@@ -411,12 +415,13 @@ public sealed class LayeredDirectory : IDisposable
     }
 
     /// <summary>
-    /// The mode a new non-dir gets, as the VFS computes it before the filesystem sees it: less the umask, and without
-    /// a setgid bit (with group-exec) that a caller outside the setgid parent's group may not give (mode_strip_sgid).
+    /// The mode a new non-dir gets, as the VFS computes it before the filesystem sees it: without a setgid bit (with
+    /// group-exec) that a caller outside the setgid parent's group may not give (mode_strip_sgid). The umask is the
+    /// engine's to apply (see <see cref="Creator"/>).
     /// </summary>
     private uint CreationMode(ResolvedPath at, uint mode, uint allowed)
     {
-        mode &= allowed & ~(uint)Umask;
+        mode &= allowed;
         if ((mode & (FileType.S_ISGID | FileType.S_IXGRP)) != (FileType.S_ISGID | FileType.S_IXGRP))
             return mode;
         if (_union.GetAttr(at.Parent, out StatX parent) == 0 && (parent.Mode & FileType.S_ISGID) != 0

@@ -1,4 +1,5 @@
 using Strata.Posix;
+using Strata.Union.Acls;
 using Strata.Union.Format;
 using Strata.Union.Lookup;
 using Strata.Union.Nodes;
@@ -23,7 +24,7 @@ internal sealed class ObjectCreator(Engine engine)
         using (existing)
         {
             int upper = parent.Dirs[0].Fd;
-            rc = OwnerIn(caller, upper, kind == ObjectKind.Directory, mode, out NewOwner owner);
+            rc = OwnerIn(caller, upper, kind, mode, out NewOwner owner, out InheritedAcls? acls);
             if (rc < 0)
                 return rc;
             // A link to an object that keeps a lower object's inode number makes its new dir impure (ovl_link).
@@ -40,7 +41,7 @@ internal sealed class ObjectCreator(Engine engine)
                 (existing.UpperWhiteout || parent.Dirs.Length > 1 && !engine.Features.AllowsOfflineChanges);
             if (!existing.UpperWhiteout && !opaque)
             {
-                rc = Build(owner, upper, name, kind, rdev, target, linkSource, opaque: false);
+                rc = Build(owner, acls, upper, name, kind, rdev, target, linkSource, opaque: false);
                 if (rc < 0)
                     return rc;
                 return 0;
@@ -48,7 +49,7 @@ internal sealed class ObjectCreator(Engine engine)
             Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
             ReadOnlySpan<byte> temp = engine.Work.NextTempName(buffer);
             int work = engine.Work.Fd;
-            rc = Build(owner, work, temp, kind, rdev, target, linkSource, opaque);
+            rc = Build(owner, acls, work, temp, kind, rdev, target, linkSource, opaque);
             if (rc < 0)
                 return rc;
             if (!existing.UpperWhiteout)
@@ -83,7 +84,7 @@ internal sealed class ObjectCreator(Engine engine)
         using (existing)
         {
             int upper = parent.Dirs[0].Fd;
-            rc = OwnerIn(caller, upper, directory: false, mode, out NewOwner owner);
+            rc = OwnerIn(caller, upper, ObjectKind.File, mode, out NewOwner owner, out InheritedAcls? acls);
             if (rc < 0)
                 return rc;
             Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
@@ -95,9 +96,11 @@ internal sealed class ObjectCreator(Engine engine)
             if (fd < 0)
                 return fd;
             rc = engine.NeedsChown(owner) ? Sys.FChown(fd, owner.Uid, owner.Gid) : 0;
-            // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
+            // The mode exactly as worked out (umask or inherited ACL); chown may have cleared set-id bits.
             if (rc >= 0)
                 rc = Sys.FChmod(fd, owner.Mode & FileType.PermissionBits);
+            if (rc >= 0 && acls is not null)
+                rc = acls.ApplyTo(fd);
             if (rc >= 0 && existing.UpperWhiteout)
                 rc = Sys.RenameAt(dirFd, temp, upper, name);
             if (rc >= 0)
@@ -131,15 +134,24 @@ internal sealed class ObjectCreator(Engine engine)
         return rc;
     }
 
-    /// <summary>The new object's owner and mode, from the upper instance of its parent (copied up, so the merged dir's).</summary>
-    private static int OwnerIn(in Caller caller, int upperParent, bool directory, uint mode, out NewOwner owner)
+    /// <summary>
+    /// The new object's owner, mode and inherited ACLs, from the upper instance of its parent (copied up with its
+    /// xattrs, so the merged dir's). The caller's umask applies unless the parent has a default ACL; symlinks and
+    /// links take neither.
+    /// </summary>
+    private static int OwnerIn(in Caller caller, int upperParent, ObjectKind kind, uint mode, out NewOwner owner, out InheritedAcls? acls)
     {
+        owner = default;
+        acls = null;
         int rc = Sys.FStat(upperParent, out StatX parentStat);
-        owner = rc < 0 ? default : NewOwner.For(caller, parentStat, directory, mode);
+        if (rc >= 0 && kind is not (ObjectKind.Symlink or ObjectKind.HardLink))
+            rc = InheritedAcls.For(upperParent, kind == ObjectKind.Directory, caller.Umask, ref mode, out acls);
+        if (rc >= 0)
+            owner = NewOwner.For(caller, parentStat, kind == ObjectKind.Directory, mode);
         return rc;
     }
 
-    private int Build(in NewOwner owner, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, ulong rdev,
+    private int Build(in NewOwner owner, InheritedAcls? acls, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind, ulong rdev,
         ReadOnlySpan<byte> target, Node? linkSource, bool opaque)
     {
         int rc = kind switch
@@ -153,6 +165,8 @@ internal sealed class ObjectCreator(Engine engine)
         if (rc < 0 || kind == ObjectKind.HardLink)
             return rc;
         rc = SetOwnerAndMode(owner, dirFd, name, kind);
+        if (rc >= 0 && acls is not null)
+            rc = acls.ApplyAt(dirFd, name);
         if (rc >= 0 && opaque)
         {
             int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW);
@@ -180,7 +194,7 @@ internal sealed class ObjectCreator(Engine engine)
             if (rc < 0)
                 return rc;
         }
-        // The mode exactly as asked (the front end has applied the umask); chown may have cleared set-id bits.
+        // The mode exactly as worked out (umask or inherited ACL); chown may have cleared set-id bits.
         return kind == ObjectKind.Symlink ? 0 : Sys.ChmodAt(dirFd, name, owner.Mode & FileType.PermissionBits);
     }
 }
