@@ -472,7 +472,7 @@ public sealed class UnionFileSystem : IDisposable
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : _xattrs.Set(n, name, value, flags);
+            return rc < 0 ? rc : _xattrs.Set(caller, n, name, value, flags);
         }
     }
 
@@ -481,7 +481,7 @@ public sealed class UnionFileSystem : IDisposable
         lock (_engine.Gate)
         {
             int rc = _engine.GetNode(node, out Node n);
-            return rc < 0 ? rc : _xattrs.Remove(n, name);
+            return rc < 0 ? rc : _xattrs.Remove(caller, n, name);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Strata.Posix;
+using Strata.Union.Acls;
 using Strata.Union.Format;
 using Strata.Union.Nodes;
 using Sys = Strata.Posix.Posix;
@@ -78,13 +79,15 @@ internal sealed class XattrAccess(Engine engine)
         return length;
     }
 
-    public int Set(Node node, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags)
+    public int Set(in Caller caller, Node node, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags)
     {
         if (OverlayFormat.IsPrivateXattr(name))
             return -Errno.EPERM;
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
         int rc = engine.CopyUp.Ensure(node);
+        if (rc >= 0)
+            rc = DropSetGidForAcl(caller, node, name);
         if (rc < 0)
             return rc;
         int fd = OpenTop(node, out bool owned);
@@ -96,17 +99,21 @@ internal sealed class XattrAccess(Engine engine)
         return rc;
     }
 
-    public int Remove(Node node, ReadOnlySpan<byte> name)
+    public int Remove(in Caller caller, Node node, ReadOnlySpan<byte> name)
     {
         if (OverlayFormat.IsPrivateXattr(name))
             return -Errno.EPERM;
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
-        // No copy-up just to learn that there is nothing to remove.
-        int rc = Get(node, name, Span<byte>.Empty);
+        // No copy-up just to learn that there is nothing to remove; an upper object's own filesystem answers (ext4
+        // removes an absent ACL without complaint), as the kernel's ovl_xattr_set and ovl_set_or_remove_acl check
+        // only a lower object first.
+        int rc = engine.Layers.IsUpper(node.TopLayer) ? 0 : Get(node, name, Span<byte>.Empty);
         if (rc < 0)
             return rc;
         rc = engine.CopyUp.Ensure(node);
+        if (rc >= 0)
+            rc = DropSetGidForAcl(caller, node, name);
         if (rc < 0)
             return rc;
         int fd = OpenTop(node, out bool owned);
@@ -116,6 +123,22 @@ internal sealed class XattrAccess(Engine engine)
         if (owned)
             Sys.Close(fd);
         return rc;
+    }
+
+    /// <summary>
+    /// A change of the access ACL by a caller outside the object's group drops its setgid bit, as the kernel's
+    /// ovl_set_acl does before it sets the ACL with the mounter's rights (which would keep the bit). The object is
+    /// upper by now.
+    /// </summary>
+    private int DropSetGidForAcl(in Caller caller, Node node, ReadOnlySpan<byte> name)
+    {
+        if (!name.SequenceEqual(PosixAcl.AccessName))
+            return 0;
+        int rc = engine.Stat(node, out StatX st);
+        if (rc < 0 || (st.Mode & FileType.S_ISGID) == 0 || caller.InGroupOrCapable(st.Gid) != false)
+            return rc;
+        uint mode = st.Mode & FileType.PermissionBits & ~FileType.S_ISGID;
+        return node.IsDirectory ? Sys.FChmod(node.Dirs[0].Fd, mode) : Sys.ChmodAt(node.ParentFd, node.Name, mode);
     }
 
     // Directories have their fd; anything else gets an O_PATH fd (xattrs go through /proc/self/fd then).
