@@ -9,7 +9,7 @@ namespace Strata.Testing;
 /// impure, redirect, and whether there is an origin). Times and inode numbers are left out on purpose (they differ
 /// between two runs of the same steps), and so is an origin's handle (it names an inode) unless a caller turns it
 /// into something comparable; trusted.overlay.uuid is left out (the kernel writes a random one at its first mount).
-/// Owners and user.* xattrs are in only when asked for (a CLI mount and a kernel mount need not run as the same user).
+/// Owners, user.* xattrs and POSIX ACLs are in only when asked for (a CLI mount and a kernel mount need not run as the same user).
 /// </summary>
 public static class TreeSnapshot
 {
@@ -45,6 +45,8 @@ public static class TreeSnapshot
             {
                 line.Append($" owner={st.Uid}:{st.Gid}");
                 foreach (string name in UserXattrNames(full)) line.Append($" {name}={ReadXattr(full, name)}");
+                foreach (string name in (string[])[AclText.AccessXattr, AclText.DefaultXattr])
+                    if (ReadRawXattr(full, name) is { } acl) line.Append($" {name}={AclText.FromXattr(acl)}");
             }
             if (details.OverlayXattrs)
             {
@@ -78,7 +80,9 @@ public static class TreeSnapshot
         }
     }
 
-    private static string? ReadXattr(string path, string name)
+    private static string? ReadXattr(string path, string name) => ReadRawXattr(path, name) is { } value ? Encoding.UTF8.GetString(value) : null;
+
+    private static byte[]? ReadRawXattr(string path, string name)
     {
         int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
         if (fd < 0) return null;
@@ -86,7 +90,7 @@ public static class TreeSnapshot
         {
             Span<byte> value = stackalloc byte[256];
             int n = Posix.Posix.GetXattr(fd, Encoding.UTF8.GetBytes(name), value);
-            return n < 0 ? null : Encoding.UTF8.GetString(value[..n]);
+            return n < 0 ? null : value[..n].ToArray();
         }
         finally
         {

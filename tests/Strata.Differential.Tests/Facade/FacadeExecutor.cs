@@ -62,9 +62,10 @@ public sealed class FacadeExecutor(LayeredDirectory union, InodeLabels? labels) 
             Libc.XATTR_REPLACE => XattrMode.Replace,
             _ => XattrMode.Set,
         })),
-        GetXattrOperation x => Outcome(() => GetXattrOperation.Outcome(union.GetXattr(x.Path, x.Name))),
+        GetXattrOperation x => Outcome(() => GetXattrOperation.Outcome(x.Name, union.GetXattr(x.Path, x.Name))),
         ListXattrOperation x => Outcome(() => ListXattrOperation.Outcome(union.ListXattrs(x.Path))),
         RemoveXattrOperation x => Done(() => union.RemoveXattr(x.Path, x.Name)),
+        SetAclOperation a => Done(() => union.SetXattr(a.Path, a.Default ? AclText.DefaultXattr : AclText.AccessXattr, AclText.ToXattr(a.Text), XattrMode.Set)),
         SyncOperation s => Done(() =>
         {
             using UnionFileStream stream = union.OpenFile(s.Path, FileMode.Open, FileAccess.Read);

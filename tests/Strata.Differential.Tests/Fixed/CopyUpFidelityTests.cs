@@ -81,26 +81,8 @@ public sealed class CopyUpFidelityTests
         }
     }
 
-    /// <summary>
-    /// A POSIX ACL in its xattr form (version 2, then tag/perm/id entries): owner rw, user <paramref name="uid"/>
-    /// rw, group r, mask rw, other r. Written raw, so that the test needs no setfacl.
-    /// </summary>
-    private static byte[] Acl(uint uid)
-    {
-        var acl = new List<byte>(BitConverter.GetBytes(2u));
-        void Entry(ushort tag, ushort perm, uint id)
-        {
-            acl.AddRange(BitConverter.GetBytes(tag));
-            acl.AddRange(BitConverter.GetBytes(perm));
-            acl.AddRange(BitConverter.GetBytes(id));
-        }
-        Entry(0x01, 6, uint.MaxValue); // ACL_USER_OBJ
-        Entry(0x02, 6, uid);           // ACL_USER
-        Entry(0x04, 4, uint.MaxValue); // ACL_GROUP_OBJ
-        Entry(0x10, 6, uint.MaxValue); // ACL_MASK
-        Entry(0x20, 4, uint.MaxValue); // ACL_OTHER
-        return [.. acl];
-    }
+    /// <summary>Owner rw, user <paramref name="uid"/> rw, group r, mask rw, other r.</summary>
+    private static byte[] Acl(uint uid) => AclText.ToXattr($"u::rw-,u:{uid}:rw-,g::r--,m::rw-,o::r--");
 
     /// <summary>Type, mode, rdev, owner, size, atime and mtime to the ns, and every xattr but trusted.overlay.*.</summary>
     private static string Describe(string root, string name)

@@ -12,6 +12,7 @@ public abstract record LayerEntry(string Path)
         HardLink h => $"ln {h.Existing} {h.Path}",
         Whiteout w => $"mknod {w.Path} c 0 0",
         UserXattr x => $"setfattr -n {x.Name} -v '{x.Value}' {x.Path}",
+        Acl a => $"setfacl {(a.Default ? "-d " : "")}--set '{a.Text}' {a.Path}",
         Ownership o => $"chown -h {o.Uid}:{o.Gid} {o.Path}{(o.Mode is { } m ? $" && chmod {Convert.ToString(m, 8)} {o.Path}" : "")}",
         _ => ToString(),
     };
@@ -27,6 +28,9 @@ public abstract record LayerEntry(string Path)
     public sealed record Whiteout(string Path) : LayerEntry(Path);
 
     public sealed record UserXattr(string Path, string Name, string Value) : LayerEntry(Path);
+
+    /// <summary>A POSIX ACL (<see cref="AclText"/>'s form): the access ACL, or with <paramref name="Default"/> a dir's default one.</summary>
+    public sealed record Acl(string Path, bool Default, string Text) : LayerEntry(Path);
 
     /// <summary>Gives an entry made before an owner (and a mode, set after the chown, which clears set-id bits).</summary>
     public sealed record Ownership(string Path, uint Uid, uint Gid, uint? Mode) : LayerEntry(Path);

@@ -28,7 +28,7 @@ public static class LayerWriter
             case LayerEntry.Dir d:
                 Check(Posix.Posix.MkdirAt(rootFd, path, d.Mode), d.Path);
                 Check(Posix.Posix.ChmodAt(rootFd, path, d.Mode), d.Path); // mkdir applies the umask
-                if (d.Opaque) SetXattr(rootFd, d.Path, "trusted.overlay.opaque", "y");
+                if (d.Opaque) SetXattr(rootFd, d.Path, "trusted.overlay.opaque", "y"u8.ToArray());
                 break;
             case LayerEntry.File f:
                 int fd = Check(Posix.Posix.OpenAt(rootFd, path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL, f.Mode), f.Path);
@@ -53,7 +53,10 @@ public static class LayerWriter
                 Check(Posix.Posix.MknodAt(rootFd, path, FileType.S_IFCHR, 0), w.Path);
                 break;
             case LayerEntry.UserXattr x:
-                SetXattr(rootFd, x.Path, x.Name, x.Value);
+                SetXattr(rootFd, x.Path, x.Name, Encoding.UTF8.GetBytes(x.Value));
+                break;
+            case LayerEntry.Acl a:
+                SetXattr(rootFd, a.Path, a.Default ? AclText.DefaultXattr : AclText.AccessXattr, AclText.ToXattr(a.Text));
                 break;
             case LayerEntry.Ownership o:
                 Check(Posix.Posix.ChownAt(rootFd, path, o.Uid, o.Gid), o.Path);
@@ -62,12 +65,12 @@ public static class LayerWriter
         }
     }
 
-    private static void SetXattr(int rootFd, string path, string name, string value)
+    private static void SetXattr(int rootFd, string path, string name, byte[] value)
     {
         int fd = Check(Posix.Posix.OpenAt(rootFd, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW), path);
         try
         {
-            Check(Posix.Posix.SetXattr(fd, Encoding.UTF8.GetBytes(name), Encoding.UTF8.GetBytes(value)), path);
+            Check(Posix.Posix.SetXattr(fd, Encoding.UTF8.GetBytes(name), value), path);
         }
         finally
         {

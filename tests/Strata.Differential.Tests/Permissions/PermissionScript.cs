@@ -8,6 +8,7 @@ namespace Strata.Differential.Tests.Permissions;
 /// The random script of the main harness (every kind of step, aimed by type), with steps added that matter to
 /// permissions (set-id modes, chown to other users and groups, touch, trusted.* xattrs, writes and truncates of
 /// set-id files, creates and renames in sticky and setgid dirs), each step run as alice, bob or root with a umask.
+/// With <c>acls</c> (a random of its own, see <see cref="PermissionAcls"/>) ACL steps are mixed in as well.
 /// </summary>
 public static class PermissionScript
 {
@@ -17,7 +18,7 @@ public static class PermissionScript
     private static readonly uint[] Gids = [uint.MaxValue, 0, Users.SharedGroup, 1000, 1001];
     private static readonly string[] XattrNames = ["user.p", "user.q", "trusted.t"];
 
-    public static List<Operation> Generate(Random random, LayerStackSpec layers, int length)
+    public static List<Operation> Generate(Random random, LayerStackSpec layers, int length, Random? acls = null)
     {
         List<Operation> common = RandomScript.Generate(random, layers, length * 2 / 3);
         List<string> paths = layers.AllPaths.Concat(common.SelectMany(s => s.Touched)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -28,6 +29,7 @@ public static class PermissionScript
         foreach (Operation step in common)
         {
             if (random.Next(2) == 0) steps.Add(AsSomeone(random, Extra(random, paths, dirs), owners));
+            if (acls is not null && acls.Next(4) == 0) steps.Add(AsSomeone(acls, PermissionAcls.Step(acls, paths, dirs), owners));
             steps.Add(AsSomeone(random, step, owners));
         }
         return steps;

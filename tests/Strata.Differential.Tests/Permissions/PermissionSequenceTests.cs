@@ -7,7 +7,8 @@ namespace Strata.Differential.Tests.Permissions;
 /// Permissions as the kernel's overlayfs gives them: random layers of files and dirs of several owners and modes,
 /// random steps run as non-root users (and root) with random umasks, on kernel overlayfs and on Strata (mounted
 /// with default_permissions), compared step by step (errno, and owner and mode of what each step touched) and at
-/// the end (merged views and upper dirs, owners included). A failure prints the seed and a shrunk script with
+/// the end (merged views and upper dirs, owners and POSIX ACLs included). Layers and steps carry ACLs too: access
+/// ACLs decide who may do what, default ACLs what new objects inherit. A failure prints the seed and a shrunk script with
 /// the setpriv line of each step.
 /// </summary>
 [Collection(SequenceCollection.Name)]
@@ -43,7 +44,8 @@ public sealed class PermissionSequenceTests(ITestOutputHelper output)
     private static SeededSequence Create(int seed, int steps)
     {
         var random = new Random(seed);
-        var layers = PermissionLayerGenerator.Generate(random);
-        return new SeededSequence(seed, layers, PermissionScript.Generate(random, layers, steps), RunMode.ForSeed(seed) with { CrossMounts = false });
+        Random acls = PermissionAcls.RandomFor(seed);
+        var layers = PermissionAcls.AddTo(PermissionLayerGenerator.Generate(random), acls);
+        return new SeededSequence(seed, layers, PermissionScript.Generate(random, layers, steps, acls), RunMode.ForSeed(seed) with { CrossMounts = false });
     }
 }

@@ -30,10 +30,12 @@ public sealed record GetXattrOperation(string Path, string Name) : XattrOperatio
         {
             Span<byte> value = stackalloc byte[1024];
             int n = Posix.Posix.GetXattr(fd, Encoding.UTF8.GetBytes(Name), value);
-            return n < 0 ? ErrnoNames.Of(n) : Outcome(value[..n]);
+            return n < 0 ? ErrnoNames.Of(n) : Outcome(Name, value[..n]);
         });
 
-    public static string Outcome(ReadOnlySpan<byte> value) => $"ok '{Encoding.UTF8.GetString(value)}'";
+    /// <summary>The value as text (an ACL in its short text form).</summary>
+    public static string Outcome(string name, ReadOnlySpan<byte> value) =>
+        name is AclText.AccessXattr or AclText.DefaultXattr ? $"ok {AclText.FromXattr(value)}" : $"ok '{Encoding.UTF8.GetString(value)}'";
 
     public override string Shell => $"getfattr -n {Name} {Path}";
 
@@ -56,6 +58,15 @@ public sealed record ListXattrOperation(string Path) : XattrOperation(Path)
     public override string Shell => $"getfattr -d -m - {Path}";
 
     public override IEnumerable<string> Touched => [];
+}
+
+/// <summary>setfacl --set: the whole access ACL (or with <paramref name="Default"/> a dir's default ACL) at once.</summary>
+public sealed record SetAclOperation(string Path, bool Default, string Text) : XattrOperation(Path)
+{
+    public override string Run(Executor x) =>
+        OnPath(x, Path, fd => Executor.Result(Posix.Posix.SetXattr(fd, Encoding.UTF8.GetBytes(Default ? AclText.DefaultXattr : AclText.AccessXattr), AclText.ToXattr(Text))));
+
+    public override string Shell => $"setfacl {(Default ? "-d " : "")}--set '{Text}' {Path}";
 }
 
 public sealed record RemoveXattrOperation(string Path, string Name) : XattrOperation(Path)

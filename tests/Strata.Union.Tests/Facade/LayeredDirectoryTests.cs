@@ -179,6 +179,57 @@ public sealed class LayeredDirectoryTests
     }
 
     [Fact]
+    public void WhatItCreatesUnderADefaultAclInheritsItInsteadOfTheUmask()
+    {
+        using var t = new TempLayers();
+        TempLayers.Write(Path.Combine(t.Lower0, "d/old"), "x");
+        SetAcl(Path.Combine(t.Lower0, "d"), AclText.DefaultXattr, "u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---");
+        using LayeredDirectory union = Open(t);
+        union.Umask = (UnixFileMode)0x3F; // 077: not applied under a default ACL
+
+        union.CreateDirectory("d/sub", (UnixFileMode)0x1FF);
+        union.OpenFile("d/f", FileMode.CreateNew, FileAccess.Write, (UnixFileMode)0x1B6).Dispose();
+        union.CreateFifo("d/p", (UnixFileMode)0x1B6);
+        union.DeleteFile("d/old");
+        union.OpenFile("d/old", FileMode.CreateNew, FileAccess.Write, (UnixFileMode)0x1B6).Dispose(); // over a whiteout: built in the work dir
+
+        // posix_acl_create: the default narrowed to the mode asked for (0666 or 0777), the mode to the ACL.
+        foreach (string name in (string[])["f", "p", "old"])
+        {
+            string path = Path.Combine(t.Upper, "d", name);
+            Assert.Equal(0x1B0u, TempLayers.LStat(path).Mode & FileType.PermissionBits); // 660
+            Assert.Equal("u::rw-,u:1001:rwx,g::r-x,m::rw-,o::---", Acl(path, AclText.AccessXattr));
+            Assert.Null(Acl(path, AclText.DefaultXattr));
+        }
+        string sub = Path.Combine(t.Upper, "d/sub");
+        Assert.Equal(0x1F8u, TempLayers.LStat(sub).Mode & FileType.PermissionBits); // 770
+        Assert.Equal("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---", Acl(sub, AclText.AccessXattr));
+        Assert.Equal("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---", Acl(sub, AclText.DefaultXattr));
+        // Where the parent has no default ACL the umask applies and nothing is inherited.
+        union.OpenFile("plain", FileMode.CreateNew, FileAccess.Write, (UnixFileMode)0x1B6).Dispose();
+        Assert.Equal(0x180u, TempLayers.LStat(Path.Combine(t.Upper, "plain")).Mode & FileType.PermissionBits); // 600
+        Assert.Null(Acl(Path.Combine(t.Upper, "plain"), AclText.AccessXattr));
+    }
+
+    private static void SetAcl(string path, string name, string text)
+    {
+        int fd = Strata.Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH);
+        Assert.True(fd >= 0);
+        Assert.Equal(0, Strata.Posix.Posix.SetXattr(fd, Encoding.UTF8.GetBytes(name), AclText.ToXattr(text)));
+        Strata.Posix.Posix.Close(fd);
+    }
+
+    private static string? Acl(string path, string name)
+    {
+        int fd = Strata.Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, path, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        Assert.True(fd >= 0);
+        var value = new byte[256];
+        int n = Strata.Posix.Posix.GetXattr(fd, Encoding.UTF8.GetBytes(name), value);
+        Strata.Posix.Posix.Close(fd);
+        return n < 0 ? null : AclText.FromXattr(value.AsSpan(0, n));
+    }
+
+    [Fact]
     public void ALowerFifoOpenedForWritingIsNotCopiedUp()
     {
         using var t = new TempLayers();
