@@ -7,7 +7,13 @@ namespace Strata.Mount;
 /// <summary>FUSE SETATTR requests as the engine's attribute changes.</summary>
 internal static class SetAttrConversion
 {
-    public static AttrChange ToChange(in FuseSetAttrIn input)
+    /// <summary>
+    /// The change a SETATTR asks for. One that asks for nothing is either chown(-1, -1) or the VFS dropping a setgid
+    /// bit (without group-exec) before a write by a caller outside the file's group: FUSE leaves that drop to the
+    /// filesystem and sends the same empty SETATTR for both, where the overlay refuses the first to a non-owner and
+    /// always does the second. The calling thread, which waits in its system call, tells them apart.
+    /// </summary>
+    public static AttrChange ToChange(in FuseSetAttrIn input, int callerTid)
     {
         FuseSetAttrValid valid = input.Valid;
         var change = new AttrChange();
@@ -26,6 +32,9 @@ internal static class SetAttrConversion
             change.Flags |= AttrChangeFlags.ModifyTime;
             change.ModifyTime = valid.HasFlag(FuseSetAttrValid.MTimeNow) ? TimeSpec.Now : new TimeSpec((long)input.MTime, input.MTimeNsec);
         }
+        const FuseSetAttrValid NoChange = FuseSetAttrValid.Fh | FuseSetAttrValid.LockOwner | FuseSetAttrValid.CTime | FuseSetAttrValid.KillSuidGid;
+        if ((valid & ~NoChange) == 0 && ThreadSyscall.IsChown(callerTid) != true)
+            change.Flags |= AttrChangeFlags.KillSetId;
         return change;
     }
 }

@@ -99,7 +99,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int SetAttr(in FuseRequestContext ctx, ulong nodeId, in FuseSetAttrIn input, ref FuseAttrOut attr)
     {
-        var change = SetAttrConversion.ToChange(input);
+        var change = SetAttrConversion.ToChange(input, (int)ctx.Pid);
         int r = _union.SetAttr(CallerOf(ctx), nodeId, change, out StatX st);
         return Attr(r, st, ref attr);
     }

@@ -15,6 +15,11 @@ public enum AttrChangeFlags
     ModifyTime = 32,
     /// <summary>Handle holds an open file handle to use (truncate through it).</summary>
     Handle = 64,
+    /// <summary>
+    /// A write (or fallocate, copy_file_range) by the caller is about to change the file (the VFS's
+    /// file_remove_privs): drop the set-id bits the caller may not keep, with no permission check of its own.
+    /// </summary>
+    KillSetId = 128,
 }
 
 /// <summary>A setattr request: chmod, chown, truncate, utimes. Times may be UTIME_NOW.</summary>

@@ -70,7 +70,7 @@ internal sealed class AttributeChanger(Engine engine)
     }
 
     /// <summary>
-    /// A chown(2) or truncate by a caller outside a file's group drops a setgid bit that has no group-exec with it
+    /// A chown(2), truncate or write (<see cref="AttrChangeFlags.KillSetId"/>) by a caller outside a file's group drops a setgid bit that has no group-exec with it
     /// (the VFS's setattr_should_drop_sgid, done for the overlay inode), a change of mode that for a chown only the
     /// owner may make (EPERM for anyone else, before any copy-up; a truncate forces it). FUSE's setattr leaves that
     /// part out, so it is done here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with
@@ -80,7 +80,7 @@ internal sealed class AttributeChanger(Engine engine)
     {
         dropped = 0;
         bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
-        bool truncate = (change.Flags & AttrChangeFlags.Size) != 0;
+        bool truncate = (change.Flags & (AttrChangeFlags.Size | AttrChangeFlags.KillSetId)) != 0;
         if (!(chown || truncate) || node.IsDirectory || caller.Uid == 0)
             return 0;
         int rc = engine.Stat(node, out StatX st);

@@ -35,6 +35,8 @@ public sealed class PermissionSequenceTests(ITestOutputHelper output)
     [InlineData(1649)] // chown -1:-1 by a user outside the group of a setgid file without group-exec: EPERM
     [InlineData(1994)] // root's file made over a whiteout in a setgid dir takes the dir's group
     [InlineData(191)]  // O_TRUNC by a user outside the group of a setgid file without group-exec drops the bit
+    [InlineData(106)]  // removing the access ACL of a setgid dir by its owner outside its group drops the bit (ovl_set_acl)
+    [InlineData(5610)] // a write by a user outside the group (an ACL lets him) drops the setgid bit; chown -1:-1 stays EPERM
     public void FormerDivergencesStayFixed(int seed)
     {
         string? report = SequenceBatch.Replay(Create(seed, CiSteps));

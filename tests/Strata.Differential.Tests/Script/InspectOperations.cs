@@ -63,10 +63,12 @@ public sealed record ReaddirOperation(string Path) : Operation
 
     /// <summary>
     /// The kernel reads a dir that exists in one layer only as it is, so a whiteout in it (one that has
-    /// nothing below to hide) is listed, yet its lookup says ENOENT. Strata drops it; the harness skips it.
+    /// nothing below to hide) is listed, yet its lookup says ENOENT. Strata drops it; the harness skips it. A caller
+    /// who may list the dir but not search it (r without x) cannot tell: such an entry is skipped on both sides.
     /// </summary>
     public static bool IsPhantom(Executor x, string dir, string name) =>
-        x.Probe(dir == "." ? name : $"{dir}/{name}").EndsWith(": ENOENT", StringComparison.Ordinal);
+        x.Probe(dir == "." ? name : $"{dir}/{name}") is var probe
+        && (probe.EndsWith(": ENOENT", StringComparison.Ordinal) || probe.EndsWith(": EACCES", StringComparison.Ordinal));
 
     public override IEnumerable<string> Touched => [];
 }
