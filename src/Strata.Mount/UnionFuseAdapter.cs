@@ -58,7 +58,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
         if (result < 0) return result;
         entry.NodeId = node;
         entry.Generation = 0;
-        entry.EntryValid = ValidSeconds;
+        entry.EntryValid = AttrValidSeconds(st);
         entry.AttrValid = AttrValidSeconds(st);
         AttrConversion.ToFuse(st, ref entry.Attr);
         return 0;
@@ -73,7 +73,9 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     }
 
     // Each name of a hard-linked file is a node of its own, so a change made through one name (a write, a
-    // chmod, unlinking another name) would leave the others' cached attributes stale: those are not cached.
+    // chmod, unlinking another name) would leave the others' cached attributes stale: those are not cached, nor
+    // are their names (the kernel checks owner and mode for chmod, chown and ACL changes on the inode it holds,
+    // without asking for attributes again, but a name looked up afresh brings them).
     private ulong AttrValidSeconds(in StatX st) => st.LinkCount > 1 && !st.IsDirectory ? 0 : ValidSeconds;
 
     public override int Lookup(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)

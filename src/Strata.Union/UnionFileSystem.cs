@@ -204,9 +204,14 @@ public sealed class UnionFileSystem : IDisposable
             rc = _creator.Make(caller, dir, name, kind, mode, rdev, target, source);
             if (rc < 0)
                 return rc;
-            // The source's link count went up.
+            // The source's link count went up, and its name must be looked up again to see later changes made
+            // through the new one.
             if (source is not null)
+            {
                 _engine.CopyUp.Changes?.AttributesChanged(source.Id);
+                if (source.Parent is { } sourceParent)
+                    _engine.CopyUp.Changes?.OtherNameAdded(sourceParent.Id, source.Name);
+            }
             return _engine.LookupAndInstall(dir, name, out node, out attr);
         }
     }

@@ -18,6 +18,13 @@ internal sealed class KernelCacheInvalidator(FuseChannel channel) : IUnionChange
 
     public void EntryChanged(ulong parent, ReadOnlySpan<byte> name) => channel.ExpireEntry(parent, name);
 
+    // Off the requesting thread: the kernel waits for the dir's lock, which the LINK being answered holds.
+    public void OtherNameAdded(ulong parent, ReadOnlySpan<byte> name)
+    {
+        byte[] copy = name.ToArray();
+        ThreadPool.UnsafeQueueUserWorkItem(_ => channel.ExpireEntry(parent, copy), null);
+    }
+
     // Dropping the entry drops the kernel's whole subtree below it, negative entries included.
     public void DirectoryChanged(ulong parent, ReadOnlySpan<byte> name) => channel.InvalidateEntry(parent, name);
 

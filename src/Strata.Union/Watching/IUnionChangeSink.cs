@@ -22,6 +22,14 @@ public interface IUnionChangeSink
     /// </summary>
     void ListingChanged(ulong directory);
 
+    /// <summary>
+    /// A hard link gave the file at this name another name: the kernel holds each name as an inode of its own (a
+    /// node per name) and checks owner and mode on its cached copy, so the name must be looked up afresh at its
+    /// next use. Called like <see cref="AttributesChanged"/>, with the lock held: the kernel takes the dir's lock
+    /// for this, which the request being answered may hold, so the implementation must not wait for it.
+    /// </summary>
+    void OtherNameAdded(ulong parent, ReadOnlySpan<byte> name);
+
     // The two below come from the watcher's own thread, never with the engine's lock held: they may block.
 
     /// <summary>The name in this directory node may now resolve differently (or at all, or not any more).</summary>
