@@ -65,8 +65,10 @@ public sealed class OverlayMount : IDisposable
         {
             ConnectionId = fuse.ConnectionId,
             RequestTimeout = options.RequestTimeout,
+            // Every page of a listing carries the entries' attributes, not only the first (READDIRPLUS_AUTO): what
+            // lists a big dir then acts on its entries (rm -rf, ls -l) would otherwise send a LOOKUP per entry past
+            // the first page. rm -rf of 3,000 lower files: 8,800 requests with AUTO (2,799 LOOKUPs), 6,000 without.
             ReaddirPlus = true,
-            ReaddirPlusAuto = true,
             Passthrough = options.Passthrough != PassthroughMode.Off,
             // Set-id bits are cleared by the kernel, as the overlay clears them, with the caller's credentials (a
             // SETATTR of the mode): also for writes through a passthrough backing file, which never reach the
