@@ -260,7 +260,9 @@ internal sealed class FuseDispatcher
             case FuseOpcode.Access:
                 return fs.Access(in ctx, node, (int)Take<FuseAccessIn>(ref payload).Mask);
             case FuseOpcode.Create:
-                return HandleCreate(in ctx, node, payload, body, ref bodyLength);
+                return HandleCreate(in ctx, node, payload, body, ref bodyLength, tmpFile: false);
+            case FuseOpcode.TmpFile:
+                return HandleCreate(in ctx, node, payload, body, ref bodyLength, tmpFile: true);
             case FuseOpcode.Fallocate:
             {
                 ref readonly FuseFallocateIn input = ref Take<FuseFallocateIn>(ref payload);
@@ -283,7 +285,7 @@ internal sealed class FuseDispatcher
                 // GETLK/SETLK/SETLKW and flock are only sent when INIT grants FUSE_POSIX_LOCKS/FUSE_FLOCK_LOCKS,
                 // which we do not ask for: the kernel then keeps locks itself, which is right for one mount.
                 // POLL: ENOSYS makes the kernel report files always ready, as regular files are anyway.
-                // STATX, SYNCFS, IOCTL, BMAP, TMPFILE, ...
+                // STATX, SYNCFS, IOCTL, BMAP, ...
                 return -Errno.ENOSYS;
         }
     }
@@ -388,14 +390,18 @@ internal sealed class FuseDispatcher
         return 0;
     }
 
-    private int HandleCreate(in FuseRequestContext ctx, ulong node, ReadOnlySpan<byte> payload, Span<byte> body, ref int bodyLength)
+    // TMPFILE has CREATE's request and reply; the name it carries (the kernel's placeholder for the nameless
+    // dentry) means nothing.
+    private int HandleCreate(in FuseRequestContext ctx, ulong node, ReadOnlySpan<byte> payload, Span<byte> body, ref int bodyLength, bool tmpFile)
     {
         ref readonly FuseCreateIn input = ref Take<FuseCreateIn>(ref payload);
         ReadOnlySpan<byte> name = TakeName(ref payload);
         int entrySize = Unsafe.SizeOf<FuseEntryOut>();
         ref FuseEntryOut entry = ref Place<FuseEntryOut>(body);
         ref FuseOpenOut open = ref Place<FuseOpenOut>(body[entrySize..]);
-        int r = fs.Create(in ctx, node, name, (int)input.Flags, input.Mode, input.Umask, ref entry, ref open);
+        int r = tmpFile
+            ? fs.TmpFile(in ctx, node, (int)input.Flags, input.Mode, input.Umask, ref entry, ref open)
+            : fs.Create(in ctx, node, name, (int)input.Flags, input.Mode, input.Umask, ref entry, ref open);
         if (r >= 0)
             bodyLength = entrySize + Unsafe.SizeOf<FuseOpenOut>();
         return r;

@@ -116,6 +116,13 @@ public abstract class FuseFileSystem
     /// <summary>Atomic create-and-open; on ENOSYS the kernel falls back to MKNOD + OPEN.</summary>
     public virtual int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) => -Errno.ENOSYS;
 
+    /// <summary>
+    /// open(O_TMPFILE) in <paramref name="parent"/>: a new regular file without a name, opened as <see cref="Create"/>
+    /// opens (the same replies; its entry counts as a lookup); LINK may give it a name later. On ENOSYS the kernel
+    /// answers O_TMPFILE with EOPNOTSUPP from then on.
+    /// </summary>
+    public virtual int TmpFile(in FuseRequestContext ctx, ulong parent, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) => -Errno.ENOSYS;
+
     public virtual int Fallocate(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode) => -Errno.ENOSYS;
 
     /// <summary>SEEK_DATA/SEEK_HOLE (the kernel handles the others itself). Returns the new offset or a negative errno.</summary>

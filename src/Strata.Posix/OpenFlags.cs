@@ -20,6 +20,9 @@ public static class OpenFlags
     public const int O_CLOEXEC = 0x80000;
     public const int O_PATH = 0x200000;
 
+    /// <summary>__O_TMPFILE | O_DIRECTORY: a nameless file in the dir opened.</summary>
+    public const int O_TMPFILE = 0x410000;
+
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
     public const int AT_REMOVEDIR = 0x200;

@@ -111,6 +111,7 @@ public static unsafe partial class Posix
             return Errno.Check(Libc.renameat2(olddirfd, pa, newdirfd, pb, flags));
     }
 
+    /// <summary>linkat; an empty <paramref name="oldname"/> links the file <paramref name="olddirfd"/> refers to (AT_EMPTY_PATH).</summary>
     public static int LinkAt(int olddirfd, ReadOnlySpan<byte> oldname, int newdirfd, ReadOnlySpan<byte> newname)
     {
         if (oldname.Length >= PathMax || newname.Length >= PathMax) return -Errno.ENAMETOOLONG;
@@ -119,7 +120,7 @@ public static unsafe partial class Posix
         if (!Terminate(oldname, a) || !Terminate(newname, b)) return -Errno.EINVAL;
         fixed (byte* pa = a)
         fixed (byte* pb = b)
-            return Errno.Check(Libc.linkat(olddirfd, pa, newdirfd, pb, 0));
+            return Errno.Check(Libc.linkat(olddirfd, pa, newdirfd, pb, oldname.IsEmpty ? OpenFlags.AT_EMPTY_PATH : 0));
     }
 
     public static int SymlinkAt(ReadOnlySpan<byte> target, int dirfd, ReadOnlySpan<byte> name)

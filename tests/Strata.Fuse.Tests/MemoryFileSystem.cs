@@ -134,6 +134,20 @@ internal sealed class MemoryFileSystem : FuseFileSystem
     public override int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) =>
         AddNode(in ctx, parent, name, new Node(0, FileType.S_IFREG | (mode & ~umask & FileType.PermissionBits)), ref entry);
 
+    /// <summary>A file in no dir, with no link, until LINK gives it one.</summary>
+    public override int TmpFile(in FuseRequestContext ctx, ulong parent, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        lock (gate)
+        {
+            if (!TryGetDir(parent, out _, out int err))
+                return err;
+            var node = new Node(nextIno++, FileType.S_IFREG | (mode & ~umask & FileType.PermissionBits)) { NLink = 0, Uid = ctx.Uid, Gid = ctx.Gid };
+            nodes[node.Ino] = node;
+            Fill(node, ref entry);
+            return 0;
+        }
+    }
+
     public override int Link(in FuseRequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry)
     {
         string key = Encoding.UTF8.GetString(newName);

@@ -76,6 +76,30 @@ public class MountTests
         Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(m.PathOf("dir"), out _));
     }
 
+    /// <summary>TMPFILE is answered as CREATE is: the kernel opens the nameless file, and LINK names it later.</summary>
+    [Fact]
+    public void TmpFileIsOpenedNamelessAndLinkedLater()
+    {
+        using var m = new MountedFileSystem(new MemoryFileSystem());
+        int fd = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, m.Directory, OpenFlags.O_TMPFILE | OpenFlags.O_RDWR, 0x1A4 /* 0644 */);
+        Assert.True(fd >= 0, Errno.Describe(fd));
+        try
+        {
+            Assert.Equal(5, Posix.Posix.PWrite(fd, "tmp!\n"u8, 0));
+            Assert.Equal(0, Posix.Posix.FStat(fd, out StatX st));
+            Assert.True(st.IsRegular);
+            Assert.Equal(0u, st.LinkCount);
+            Assert.Empty(Directory.GetFileSystemEntries(m.Directory));
+            Assert.Equal(0, Posix.Posix.LinkAt(fd, [], OpenFlags.AT_FDCWD, Utf8(m.PathOf("named"))));
+            Assert.Equal("tmp!\n", File.ReadAllText(m.PathOf("named")));
+            Assert.Equal(st.Inode, MountedFileSystem.Stat(m.PathOf("named")).Inode);
+        }
+        finally
+        {
+            Posix.Posix.Close(fd);
+        }
+    }
+
     [Fact]
     public void SetAttrChangesModeSizeAndTimes()
     {
@@ -261,6 +285,9 @@ public class MountTests
         Assert.True(MountedFileSystem.Stat(m.Directory).IsDirectory);
         Assert.Equal(-Errno.ENOSYS, Posix.Posix.MkdirAt(OpenFlags.AT_FDCWD, Utf8(m.PathOf("d")), 0x1ED /* 0755 */));
         Assert.Equal(-Errno.ENOENT, Posix.Posix.Stat(m.PathOf("nothing"), out _));
+        // TMPFILE's ENOSYS becomes EOPNOTSUPP for the caller (the kernel's no_tmpfile), now and from then on.
+        for (int i = 0; i < 2; i++)
+            Assert.Equal(-Errno.EOPNOTSUPP, Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, m.Directory, OpenFlags.O_TMPFILE | OpenFlags.O_RDWR, 0x1A4 /* 0644 */));
     }
 
     [Fact]
