@@ -158,6 +158,19 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     public override int Create(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
     {
         int r = _union.Create(CallerOf(ctx) with { Umask = umask }, parent, name, flags, mode, out ulong node, out StatX st, out ulong handle);
+        return MadeAndOpened(r, node, st, handle, ref entry, ref open);
+    }
+
+    public override int TmpFile(in FuseRequestContext ctx, ulong parent, int flags, uint mode, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        int r = _union.TmpFile(CallerOf(ctx) with { Umask = umask }, parent, flags, mode, out ulong node, out StatX st, out ulong handle);
+        return MadeAndOpened(r, node, st, handle, ref entry, ref open);
+    }
+
+    // A file made and opened by one request (create, O_TMPFILE): its data set up as for an open; when that fails the
+    // handle is closed and the node given back (a nameless one goes with it).
+    private int MadeAndOpened(int r, ulong node, in StatX st, ulong handle, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
         if (r < 0) return r;
         open.Fh = handle;
         r = SetUpData(node, ref open);

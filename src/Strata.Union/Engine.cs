@@ -97,6 +97,8 @@ internal sealed class Engine : IDisposable
             }
             return Sys.FStat(node.Dirs[0].Fd, out st);
         }
+        if (node.Unnamed is { } unnamed)
+            return Sys.FStat(unnamed.Fd, out st);
         int parentFd = node.ParentFd;
         if (parentFd < 0)
         {

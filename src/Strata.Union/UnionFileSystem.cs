@@ -21,6 +21,7 @@ public sealed class UnionFileSystem : IDisposable
 
     private readonly Engine _engine;
     private readonly ObjectCreator _creator;
+    private readonly TmpFileCreator _tmpFiles;
     private readonly Remover _remover;
     private readonly Renamer _renamer;
     private readonly AttributeChanger _attributes;
@@ -37,6 +38,7 @@ public sealed class UnionFileSystem : IDisposable
         ArgumentNullException.ThrowIfNull(layers);
         _engine = new Engine(layers, features ?? OverlayFeatures.Default);
         _creator = new ObjectCreator(_engine);
+        _tmpFiles = new TmpFileCreator(_engine, _creator);
         _remover = new Remover(_engine);
         _renamer = new Renamer(_engine);
         _attributes = new AttributeChanger(_engine);
@@ -155,12 +157,27 @@ public sealed class UnionFileSystem : IDisposable
             // What the name now is, known without looking it up again: a regular file in the upper dir.
             var created = new Resolution { Found = true, Type = FileType.S_IFREG, TopLayer = 0, Stat = attr };
             Node made = _engine.Nodes.Install(dir, name, ref created);
-            // A new file has no origin: it reports its own number.
-            made.Identity = new InodeIdentity(_engine.Inodes.Map(attr.Inode, 0), false, attr.Inode);
+            made.Identity = _engine.Inodes.OfNewUpperFile(attr);
             attr.Inode = made.Identity.Number;
             node = made.Id;
             handle = (ulong)fd;
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// open(O_TMPFILE) in the dir: a regular file without a name, open with the caller's flags, its node counting one
+    /// lookup; <see cref="Link"/> gives it a name (unless opened with O_EXCL), else it goes when forgotten.
+    /// </summary>
+    public int TmpFile(in Caller caller, ulong parent, int flags, uint mode, out ulong node, out StatX attr, out ulong handle)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(parent, out Node dir);
+            if (rc >= 0)
+                return _tmpFiles.Create(caller, dir, mode, flags, out node, out attr, out handle);
+            (node, attr, handle) = (0, default, 0);
+            return rc;
         }
     }
 
@@ -212,6 +229,9 @@ public sealed class UnionFileSystem : IDisposable
                 if (source.Parent is { } sourceParent)
                     _engine.CopyUp.Changes?.OtherNameAdded(sourceParent.Id, source.Name);
             }
+            // A nameless file's first name: its node takes it (the kernel's inode is the same one too).
+            if (source?.Unnamed is not null)
+                _engine.Nodes.Name(source, dir, name);
             return _engine.LookupAndInstall(dir, name, out node, out attr);
         }
     }

@@ -38,10 +38,18 @@ internal sealed class FileOpener(Engine engine)
     public static int OpenTop(Node node, int flags, out ulong handle)
     {
         handle = 0;
+        // A nameless file (an open of the caller's /proc/PID/fd link of it) is opened again through the server's own.
+        if (node.Unnamed is { } unnamed)
+            return Opened(Sys.Reopen(unnamed.Fd, flags & ~IgnoredFlags), out handle);
         int parentFd = node.ParentFd;
         if (parentFd < 0)
             return -Errno.ENOENT;
-        int fd = Sys.OpenAt(parentFd, node.Name, (flags & ~IgnoredFlags) | OpenFlags.O_NOFOLLOW);
+        return Opened(Sys.OpenAt(parentFd, node.Name, (flags & ~IgnoredFlags) | OpenFlags.O_NOFOLLOW), out handle);
+    }
+
+    private static int Opened(int fd, out ulong handle)
+    {
+        handle = 0;
         if (fd < 0)
             return fd;
         handle = (ulong)fd;

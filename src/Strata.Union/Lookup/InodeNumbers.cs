@@ -68,8 +68,11 @@ internal sealed class InodeNumbers(LayerStack layers, LayerFilesystems filesyste
     {
         if (origins.Find(upperDirFd, name, st.Mode, out StatX lower, out int layer) && lower.LinkCount == 1)
             return new InodeIdentity(Map(lower.Inode, layer), true, st.Inode);
-        return new InodeIdentity(Map(st.Inode, 0), false, st.Inode);
+        return OfNewUpperFile(st);
     }
+
+    /// <summary>A file just made in the upper dir (create(2), O_TMPFILE): it has no origin and reports its own number.</summary>
+    public InodeIdentity OfNewUpperFile(in StatX st) => new(Map(st.Inode, 0), false, st.Inode);
 
     /// <summary>The root reports its top layer root's number (the upper's when there is one).</summary>
     public InodeIdentity OfRoot(Node root)

@@ -49,6 +49,9 @@ internal sealed class Node
     /// <summary>For a directory: the trusted.overlay.redirect of its upper instance (what its lower instances are found by).</summary>
     public byte[]? Redirect { get; set; }
 
+    /// <summary>Set while the node is a file without a name (O_TMPFILE): it is reached through this, never by parent and name.</summary>
+    public UnnamedFile? Unnamed { get; set; }
+
     public bool IsDirectory => Type == FileType.S_IFDIR;
 
     /// <summary>The fd of this directory's instance in a layer, or -1 when it has none there.</summary>

@@ -61,6 +61,22 @@ internal sealed class NodeTable
         return node;
     }
 
+    /// <summary>A node for a file that has no name (+1 lookup): no parent, reached through <paramref name="file"/>.</summary>
+    public Node AddUnnamed(uint type, int topLayer, UnnamedFile file)
+    {
+        var node = new Node(_nextId++, null, []) { Type = type, TopLayer = topLayer, Unnamed = file, Lookups = 1 };
+        _byId.Add(node.Id, node);
+        return node;
+    }
+
+    /// <summary>A file without a name was linked at (parent, name): the node lives there now, reached by name.</summary>
+    public void Name(Node node, Node parent, ReadOnlySpan<byte> name)
+    {
+        Move(node, parent, name);
+        node.Unnamed?.Close();
+        node.Unnamed = null;
+    }
+
     /// <summary>The name no longer leads to this node (unlinked, replaced); it lives on until forgotten.</summary>
     public void Detach(Node node)
     {
@@ -154,6 +170,8 @@ internal sealed class NodeTable
             node.Dropped = true;
             _byId.Remove(node.Id);
             CloseDirs(node);
+            // A file that never got a name goes with its last descriptor: nothing of it stays in the upper dir.
+            node.Unnamed?.Close();
             Node? parent = node.Parent;
             if (parent is null)
                 return;
@@ -198,7 +216,10 @@ internal sealed class NodeTable
     public void CloseAll()
     {
         foreach (Node node in _byId.Values)
+        {
             CloseDirs(node);
+            node.Unnamed?.Close();
+        }
         _byId.Clear();
         _byName.Clear();
     }

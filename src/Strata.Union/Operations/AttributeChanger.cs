@@ -21,9 +21,10 @@ internal sealed class AttributeChanger(Engine engine)
         rc = engine.CopyUp.Ensure(node);
         if (rc < 0)
             return rc;
-        // Directories are changed through their own fd, everything else by name in the upper parent.
-        int dirFd = node.IsDirectory ? node.Dirs[0].Fd : node.Parent!.Dirs[0].Fd;
-        ReadOnlySpan<byte> name = node.IsDirectory ? [] : node.Name;
+        // Directories and nameless files are changed through their own fd, everything else by name in the upper parent.
+        bool byFd = node.IsDirectory || node.Unnamed is not null;
+        int dirFd = node.IsDirectory ? node.Dirs[0].Fd : node.Unnamed?.Fd ?? node.Parent!.Dirs[0].Fd;
+        ReadOnlySpan<byte> name = byFd ? [] : node.Name;
         AttrChangeFlags flags = change.Flags;
         if ((flags & AttrChangeFlags.Size) != 0)
         {
@@ -42,8 +43,9 @@ internal sealed class AttributeChanger(Engine engine)
         if (dropped != 0 && (flags & AttrChangeFlags.Mode) == 0)
         {
             rc = Sys.Stat(dirFd, name, out StatX st);
+            uint kept = st.Mode & FileType.PermissionBits & ~dropped;
             if (rc >= 0)
-                rc = Sys.ChmodAt(dirFd, name, st.Mode & FileType.PermissionBits & ~dropped);
+                rc = byFd ? Sys.FChmod(dirFd, kept) : Sys.ChmodAt(dirFd, name, kept);
             if (rc < 0)
                 return rc;
         }
@@ -52,8 +54,8 @@ internal sealed class AttributeChanger(Engine engine)
             // chmod would follow a symlink (possibly out of the layer); Linux has no mode on symlinks anyway.
             if (node.Type == FileType.S_IFLNK)
                 return -Errno.EOPNOTSUPP;
-            rc = node.IsDirectory
-                ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits)
+            rc = byFd
+                ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits & ~dropped)
                 : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits & ~dropped);
             if (rc < 0)
                 return rc;
@@ -62,7 +64,7 @@ internal sealed class AttributeChanger(Engine engine)
         {
             TimeSpec atime = (flags & AttrChangeFlags.AccessTime) != 0 ? change.AccessTime : TimeSpec.Omit;
             TimeSpec mtime = (flags & AttrChangeFlags.ModifyTime) != 0 ? change.ModifyTime : TimeSpec.Omit;
-            rc = node.IsDirectory ? Sys.FUtimens(dirFd, atime, mtime) : Sys.UtimensAt(dirFd, name, atime, mtime);
+            rc = byFd ? Sys.FUtimens(dirFd, atime, mtime) : Sys.UtimensAt(dirFd, name, atime, mtime);
             if (rc < 0)
                 return rc;
         }
@@ -98,6 +100,9 @@ internal sealed class AttributeChanger(Engine engine)
             return -Errno.EISDIR;
         if ((change.Flags & AttrChangeFlags.Handle) != 0)
             return Sys.FTruncate((int)change.Handle, change.Size);
+        // A nameless file's fd was opened for writing (O_TMPFILE needs it).
+        if (node.Unnamed is { } unnamed)
+            return Sys.FTruncate(unnamed.Fd, change.Size);
         int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_WRONLY | OpenFlags.O_NOFOLLOW);
         if (fd < 0)
             return fd;

@@ -95,12 +95,7 @@ internal sealed class ObjectCreator(Engine engine)
             fd = Sys.OpenAt(dirFd, at, openFlags, mode & FileType.PermissionBits);
             if (fd < 0)
                 return fd;
-            rc = engine.NeedsChown(owner) ? Sys.FChown(fd, owner.Uid, owner.Gid) : 0;
-            // The mode exactly as worked out (umask or inherited ACL); chown may have cleared set-id bits.
-            if (rc >= 0)
-                rc = Sys.FChmod(fd, owner.Mode & FileType.PermissionBits);
-            if (rc >= 0 && acls is not null)
-                rc = acls.ApplyTo(fd);
+            rc = SetOwnerAndMode(owner, acls, fd);
             if (rc >= 0 && existing.UpperWhiteout)
                 rc = Sys.RenameAt(dirFd, temp, upper, name);
             if (rc >= 0)
@@ -134,12 +129,22 @@ internal sealed class ObjectCreator(Engine engine)
         return rc;
     }
 
+    /// <summary>Gives a new file, open as <paramref name="fd"/>, its owner, mode and inherited ACLs (create(2), O_TMPFILE).</summary>
+    internal int SetOwnerAndMode(in NewOwner owner, InheritedAcls? acls, int fd)
+    {
+        int rc = engine.NeedsChown(owner) ? Sys.FChown(fd, owner.Uid, owner.Gid) : 0;
+        // The mode exactly as worked out (umask or inherited ACL); chown may have cleared set-id bits.
+        if (rc >= 0)
+            rc = Sys.FChmod(fd, owner.Mode & FileType.PermissionBits);
+        return rc >= 0 && acls is not null ? acls.ApplyTo(fd) : rc;
+    }
+
     /// <summary>
     /// The new object's owner, mode and inherited ACLs, from the upper instance of its parent (copied up with its
     /// xattrs, so the merged dir's). The caller's umask applies unless the parent has a default ACL; symlinks and
     /// links take neither.
     /// </summary>
-    private static int OwnerIn(in Caller caller, int upperParent, ObjectKind kind, uint mode, out NewOwner owner, out InheritedAcls? acls)
+    internal static int OwnerIn(in Caller caller, int upperParent, ObjectKind kind, uint mode, out NewOwner owner, out InheritedAcls? acls)
     {
         owner = default;
         acls = null;
@@ -160,7 +165,10 @@ internal sealed class ObjectCreator(Engine engine)
             ObjectKind.Directory => Sys.MkdirAt(dirFd, name, owner.Mode & FileType.PermissionBits),
             ObjectKind.Device => Sys.MknodAt(dirFd, name, owner.Mode, rdev),
             ObjectKind.Symlink => Sys.SymlinkAt(target, dirFd, name),
-            _ => Sys.LinkAt(linkSource!.Parent!.Dirs[0].Fd, linkSource.Name, dirFd, name),
+            // A nameless file (O_TMPFILE) is linked from its fd, a named one by its name in the upper parent.
+            _ => linkSource!.Unnamed is { } unnamed
+                ? Sys.LinkAt(unnamed.Fd, [], dirFd, name)
+                : Sys.LinkAt(linkSource.Parent!.Dirs[0].Fd, linkSource.Name, dirFd, name),
         };
         if (rc < 0 || kind == ObjectKind.HardLink)
             return rc;

@@ -16,7 +16,7 @@ internal sealed class XattrAccess(Engine engine)
             return -Errno.ENODATA;
         // The common case (ls -l asks for every entry's, the kernel for security.capability at each chown) in one
         // syscall: no fd for the entry.
-        if (!node.IsDirectory)
+        if (!node.IsDirectory && node.Unnamed is null)
         {
             int parentFd = node.ParentFd;
             return parentFd < 0 ? -Errno.ENOENT : Sys.GetXattrAt(parentFd, node.Name, name, value);
@@ -52,6 +52,8 @@ internal sealed class XattrAccess(Engine engine)
     {
         if (node.IsDirectory)
             return node.Dirs.Length > 0 ? Sys.ListXattr(node.Dirs[0].Fd, raw) : -Errno.ENOENT;
+        if (node.Unnamed is { } unnamed)
+            return Sys.ListXattr(unnamed.Fd, raw);
         int parentFd = node.ParentFd;
         return parentFd < 0 ? -Errno.ENOENT : Sys.ListXattrAt(parentFd, node.Name, raw);
     }
@@ -138,15 +140,20 @@ internal sealed class XattrAccess(Engine engine)
         if (rc < 0 || (st.Mode & FileType.S_ISGID) == 0 || caller.InGroupOrCapable(st.Gid) != false)
             return rc;
         uint mode = st.Mode & FileType.PermissionBits & ~FileType.S_ISGID;
-        return node.IsDirectory ? Sys.FChmod(node.Dirs[0].Fd, mode) : Sys.ChmodAt(node.ParentFd, node.Name, mode);
+        if (node.IsDirectory)
+            return Sys.FChmod(node.Dirs[0].Fd, mode);
+        return node.Unnamed is { } unnamed ? Sys.FChmod(unnamed.Fd, mode) : Sys.ChmodAt(node.ParentFd, node.Name, mode);
     }
 
-    // Directories have their fd; anything else gets an O_PATH fd (xattrs go through /proc/self/fd then).
+    // Directories and nameless files have their fd; anything else gets an O_PATH fd (xattrs go through
+    // /proc/self/fd then).
     private static int OpenTop(Node node, out bool owned)
     {
         owned = false;
         if (node.IsDirectory)
             return node.Dirs.Length > 0 ? node.Dirs[0].Fd : -Errno.ENOENT;
+        if (node.Unnamed is { } unnamed)
+            return unnamed.Fd;
         int parentFd = node.ParentFd;
         if (parentFd < 0)
             return -Errno.ENOENT;

@@ -4,8 +4,8 @@ namespace Strata.Differential.Tests.Fixed;
 
 /// <summary>
 /// Calls on open files that a random script does not pair up: locks held by one open file against another
-/// and against another process, fsync of a directory, and O_TMPFILE, each checked on kernel overlayfs and on
-/// Strata alike.
+/// and against another process, and fsync of a directory, each checked on kernel overlayfs and on Strata alike
+/// (O_TMPFILE has <see cref="TmpFileTests"/>).
 /// </summary>
 public sealed class FileCallTests
 {
