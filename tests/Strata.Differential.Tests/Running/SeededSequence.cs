@@ -11,7 +11,7 @@ public sealed record SeededSequence(int Seed, LayerStackSpec Layers, List<Operat
     {
         var random = new Random(seed);
         LayerStackSpec layers = LayerStackGenerator.Generate(random);
-        return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length), RunMode.ForSeed(seed));
+        return new SeededSequence(seed, layers, RandomScript.Generate(random, layers, length, tmpFiles: true), RunMode.ForSeed(seed));
     }
 
     /// <summary>What runs the script on both sides: kernel overlayfs and a Strata mount, unless set otherwise.</summary>

@@ -27,6 +27,7 @@ public sealed class RandomScript
 
     private readonly Random _random;
     private readonly List<string> _known;
+    private readonly bool _tmpFiles;
 
     // What the layers and earlier steps made, by type: a guess (later steps may have removed or replaced
     // it), good enough to aim steps at something that is likely there.
@@ -35,9 +36,10 @@ public sealed class RandomScript
     private readonly List<string> _symlinks = [];
     private readonly List<(string Path, string Name)> _xattrs = [];
 
-    private RandomScript(Random random, LayerStackSpec layers)
+    private RandomScript(Random random, LayerStackSpec layers, bool tmpFiles)
     {
         _random = random;
+        _tmpFiles = tmpFiles;
         _known = layers.AllPaths.OrderBy(p => p, StringComparer.Ordinal).ToList();
         foreach (LayerEntry entry in layers.Lowers.SelectMany(l => l))
         {
@@ -54,9 +56,11 @@ public sealed class RandomScript
         _symlinks.Sort(StringComparer.Ordinal);
     }
 
-    public static List<Operation> Generate(Random random, LayerStackSpec layers, int length)
+    // With tmpFiles a third of the link steps are O_TMPFILE + linkat ones. Without, no draw is spent on it: the
+    // permission and facade sequences, which have no such step, replay the scripts their seeds always had.
+    public static List<Operation> Generate(Random random, LayerStackSpec layers, int length, bool tmpFiles = false)
     {
-        var script = new RandomScript(random, layers);
+        var script = new RandomScript(random, layers, tmpFiles);
         var steps = new List<Operation>(length);
         for (int i = 0; i < length; i++) steps.Add(script.Next());
         return steps;
@@ -83,7 +87,7 @@ public sealed class RandomScript
             16 or 17 => NextRename(),
             18 => new SymlinkOperation(_random.Next(2) == 0 ? PathPool.Random(_random, 1) : "missing", PickFree()),
             19 => new ReadlinkOperation(PickFrom(_symlinks)),
-            20 => new LinkOperation(PickFrom(_files), PickFree()),
+            20 => _tmpFiles && _random.Next(3) == 0 ? NextTmpFile() : new LinkOperation(PickFrom(_files), PickFree()),
             21 => new ChmodOperation(path, PickMode()),
             22 => new ChownOperation(path, _random.Next(2) == 0 ? 0u : 1000u, _random.Next(2) == 0 ? 0u : 1000u),
             23 => new UtimeOperation(path, 1_000_000_000 + _random.Next(1_000_000)),
@@ -114,6 +118,10 @@ public sealed class RandomScript
         return new RenameOperation(from, to, flags);
     }
 
+    // In a dir (the root now and then), linked to a likely free name; one in five may never be linked (O_EXCL).
+    private TmpFileLinkOperation NextTmpFile() =>
+        new(_random.Next(4) == 0 ? "." : PickFrom(_dirs), PickFree(), PickMode(), LayerStackGenerator.RandomText(_random, 1), Exclusive: _random.Next(5) == 0);
+
     private SetXattrOperation NextSetXattr(string path)
     {
         int flags = _random.Next(4) switch { 0 => Libc.XATTR_CREATE, 1 => Libc.XATTR_REPLACE, _ => 0 };
@@ -139,7 +147,7 @@ public sealed class RandomScript
         {
             case MkdirOperation m: Remember(_dirs, m.Path); break;
             case OpenOperation { Flags: var f } o when (f & OpenFlags.O_CREAT) != 0: Remember(_files, o.Path); break;
-            case MkfifoOperation or LinkOperation: Remember(_files, op.Touched.Last()); break;
+            case MkfifoOperation or LinkOperation or TmpFileLinkOperation: Remember(_files, op.Touched.Last()); break;
             case SymlinkOperation y: Remember(_symlinks, y.Path); break;
             case SetXattrOperation x: _xattrs.Add((x.Path, x.Name)); break;
             case RenameOperation r:
