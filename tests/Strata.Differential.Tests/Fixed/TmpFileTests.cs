@@ -143,7 +143,7 @@ public sealed class TmpFileTests
             if (fd < 0)
                 return;
             Posix.Posix.PWrite(fd, Encoding.UTF8.GetBytes($"data of {dir}"), 0);
-            log.Add($"{dir}: unnamed {Describe(fd)}");
+            log.Add($"{dir}: unnamed {Describe(fd)}; reopened by its /proc link: {ReadAll(OpenFlags.AT_FDCWD, Encoding.UTF8.GetBytes($"/proc/self/fd/{fd}"))}");
             log.Add($"{dir}: fsync {Outcome(Posix.Posix.FSync(fd))} fchmod {Outcome(Posix.Posix.FChmod(fd, 0x180 /* 0600 */))}"
                 + $" setxattr {Outcome(Posix.Posix.SetXattr(fd, "user.tmp"u8, "x"u8))} ftruncate {Outcome(Posix.Posix.FTruncate(fd, 7))}"
                 + $" then {Describe(fd)} user.tmp={ReadXattr(fd)}");
