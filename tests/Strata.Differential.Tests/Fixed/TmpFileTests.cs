@@ -51,7 +51,10 @@ public sealed class TmpFileTests
         AssertSameLayers(mounts);
     }, TimeSpan.FromMinutes(3));
 
-    /// <summary>A user's O_TMPFILE (and its link) belongs to him and has his umask applied, as on the kernel's overlay.</summary>
+    /// <summary>
+    /// A user's O_TMPFILE (and its link) belongs to him and has his umask applied, or in a dir with a default ACL
+    /// inherits the ACL instead, as on the kernel's overlay.
+    /// </summary>
     [Fact]
     public void ATmpFileOfAUserIsHisWithHisUmask() => Bounded.Run(() =>
     {
@@ -70,6 +73,7 @@ public sealed class TmpFileTests
                     Users.Alice.Run(Umask027, () =>
                     {
                         MakeWriteAndLink(root, "home", log, Mode0666);
+                        MakeWriteAndLink(root, "acldir", log, Mode0666);
                         return 0;
                     });
                 }
@@ -86,10 +90,12 @@ public sealed class TmpFileTests
             if (failed is not null)
                 throw new InvalidOperationException($"{side.Name}: the steps as {Users.Alice} failed", failed);
             log.Add(UpperInode(side, "home"));
+            log.Add("merged view: " + string.Join(" | ", TreeSnapshot.Take(side.Merged, includeOverlayXattrs: false, includeOwnersAndUserXattrs: true)));
             transcripts.Add(log);
         }
         Assert.Equal(transcripts[0], transcripts[1]);
         Assert.Contains("mode=100640 owner=1000:1000 nlink=0", transcripts[0][1]);
+        Assert.Contains("acldir/linked mode=100600 size=12 data=D8463C14B2915458 owner=1000:1000 user.tmp=x system.posix_acl_access=", transcripts[0][^1]);
 
         mounts.Unmount();
         AssertSameLayers(mounts);
@@ -124,9 +130,16 @@ public sealed class TmpFileTests
         File.WriteAllText(Path.Combine(lower, "merged", "below"), "below");
         File.WriteAllText(Path.Combine(lower, "gone"), "lower data");
         File.WriteAllText(Path.Combine(lower, "taken"), "taken");
-        string home = Path.Combine(lower, "home");
-        Directory.CreateDirectory(home);
-        Check(Posix.Posix.ChownAt(OpenFlags.AT_FDCWD, Encoding.UTF8.GetBytes(home), Users.Alice.Uid, Users.Alice.Gid), home);
+        foreach (string name in new[] { "home", "acldir" })
+        {
+            string dir = Path.Combine(lower, name);
+            Directory.CreateDirectory(dir);
+            Check(Posix.Posix.ChownAt(OpenFlags.AT_FDCWD, Encoding.UTF8.GetBytes(dir), Users.Alice.Uid, Users.Alice.Gid), dir);
+        }
+        // A default ACL: what is made in the dir inherits it, and the umask does not apply.
+        int acl = Check(Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, Path.Combine(lower, "acldir"), OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY), "acldir");
+        Check(Posix.Posix.SetXattr(acl, Encoding.UTF8.GetBytes(AclText.DefaultXattr), AclText.ToXattr("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::r-x")), "acldir default ACL");
+        Posix.Posix.Close(acl);
     }
 
     // O_TMPFILE in dir, written, changed through its fd while it has no name, then linked and written again. Paths
