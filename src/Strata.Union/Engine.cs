@@ -108,6 +108,21 @@ internal sealed class Engine : IDisposable
         return Sys.Stat(parentFd, node.Name, out st);
     }
 
+    /// <summary>
+    /// chmod of the node's top-most instance (upper by now, for a change): a dir or a nameless file through its own fd,
+    /// anything else by name in its parent. Permission bits only.
+    /// </summary>
+    public static int ChmodTop(Node node, uint mode)
+    {
+        mode &= FileType.PermissionBits;
+        if (node.IsDirectory)
+            return node.Dirs.Length == 0 ? -Errno.ENOENT : Sys.FChmod(node.Dirs[0].Fd, mode);
+        if (node.Unnamed is { } unnamed)
+            return Sys.FChmod(unnamed.Fd, mode);
+        int parentFd = node.ParentFd;
+        return parentFd < 0 ? -Errno.ENOENT : Sys.ChmodAt(parentFd, node.Name, mode);
+    }
+
     /// <summary>Resolves a name afresh and hands out its node (+1 lookup).</summary>
     public int LookupAndInstall(Node parent, ReadOnlySpan<byte> name, out ulong nodeId, out StatX attr)
     {

@@ -43,9 +43,8 @@ internal sealed class AttributeChanger(Engine engine)
         if (dropped != 0 && (flags & AttrChangeFlags.Mode) == 0)
         {
             rc = Sys.Stat(dirFd, name, out StatX st);
-            uint kept = st.Mode & FileType.PermissionBits & ~dropped;
             if (rc >= 0)
-                rc = byFd ? Sys.FChmod(dirFd, kept) : Sys.ChmodAt(dirFd, name, kept);
+                rc = Engine.ChmodTop(node, st.Mode & ~dropped);
             if (rc < 0)
                 return rc;
         }
@@ -54,9 +53,7 @@ internal sealed class AttributeChanger(Engine engine)
             // chmod would follow a symlink (possibly out of the layer); Linux has no mode on symlinks anyway.
             if (node.Type == FileType.S_IFLNK)
                 return -Errno.EOPNOTSUPP;
-            rc = byFd
-                ? Sys.FChmod(dirFd, change.Mode & FileType.PermissionBits & ~dropped)
-                : Sys.ChmodAt(dirFd, name, change.Mode & FileType.PermissionBits & ~dropped);
+            rc = Engine.ChmodTop(node, change.Mode & ~dropped);
             if (rc < 0)
                 return rc;
         }
@@ -82,13 +79,14 @@ internal sealed class AttributeChanger(Engine engine)
     {
         dropped = 0;
         bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
-        bool truncate = (change.Flags & (AttrChangeFlags.Size | AttrChangeFlags.KillSetId)) != 0;
-        if (!(chown || truncate) || node.IsDirectory || caller.Uid == 0)
+        // A truncate or a write drops the bit whoever the caller is; a chown of a file by a non-owner is refused.
+        bool forced = (change.Flags & (AttrChangeFlags.Size | AttrChangeFlags.KillSetId)) != 0;
+        if (!(chown || forced) || node.IsDirectory || caller.Uid == 0)
             return 0;
         int rc = engine.Stat(node, out StatX st);
         if (rc < 0 || (st.Mode & (FileType.S_ISGID | FileType.S_IXGRP)) != FileType.S_ISGID || caller.InGroupOrCapable(st.Gid) != false)
             return rc;
-        if (chown && !truncate && caller.Uid != st.Uid)
+        if (chown && !forced && caller.Uid != st.Uid)
             return -Errno.EPERM;
         dropped = FileType.S_ISGID;
         return 0;

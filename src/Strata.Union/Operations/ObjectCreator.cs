@@ -172,9 +172,7 @@ internal sealed class ObjectCreator(Engine engine)
         };
         if (rc < 0 || kind == ObjectKind.HardLink)
             return rc;
-        rc = SetOwnerAndMode(owner, dirFd, name, kind);
-        if (rc >= 0 && acls is not null)
-            rc = acls.ApplyAt(dirFd, name);
+        rc = SetOwnerAndMode(owner, acls, dirFd, name, kind);
         if (rc >= 0 && opaque)
         {
             int fd = Sys.OpenAt(dirFd, name, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW);
@@ -194,15 +192,13 @@ internal sealed class ObjectCreator(Engine engine)
         return fd < 0 ? fd : Sys.Close(fd);
     }
 
-    private int SetOwnerAndMode(in NewOwner owner, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind)
+    private int SetOwnerAndMode(in NewOwner owner, InheritedAcls? acls, int dirFd, ReadOnlySpan<byte> name, ObjectKind kind)
     {
-        if (engine.NeedsChown(owner))
-        {
-            int rc = Sys.ChownAt(dirFd, name, owner.Uid, owner.Gid);
-            if (rc < 0)
-                return rc;
-        }
+        int rc = engine.NeedsChown(owner) ? Sys.ChownAt(dirFd, name, owner.Uid, owner.Gid) : 0;
         // The mode exactly as worked out (umask or inherited ACL); chown may have cleared set-id bits.
-        return kind == ObjectKind.Symlink ? 0 : Sys.ChmodAt(dirFd, name, owner.Mode & FileType.PermissionBits);
+        if (rc < 0 || kind == ObjectKind.Symlink)
+            return rc;
+        rc = Sys.ChmodAt(dirFd, name, owner.Mode & FileType.PermissionBits);
+        return rc >= 0 && acls is not null ? acls.ApplyAt(dirFd, name) : rc;
     }
 }

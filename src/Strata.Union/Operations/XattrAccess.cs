@@ -139,10 +139,7 @@ internal sealed class XattrAccess(Engine engine)
         int rc = engine.Stat(node, out StatX st);
         if (rc < 0 || (st.Mode & FileType.S_ISGID) == 0 || caller.InGroupOrCapable(st.Gid) != false)
             return rc;
-        uint mode = st.Mode & FileType.PermissionBits & ~FileType.S_ISGID;
-        if (node.IsDirectory)
-            return Sys.FChmod(node.Dirs[0].Fd, mode);
-        return node.Unnamed is { } unnamed ? Sys.FChmod(unnamed.Fd, mode) : Sys.ChmodAt(node.ParentFd, node.Name, mode);
+        return Engine.ChmodTop(node, st.Mode & ~FileType.S_ISGID);
     }
 
     // Directories and nameless files have their fd; anything else gets an O_PATH fd (xattrs go through
