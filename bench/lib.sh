@@ -29,6 +29,24 @@ bench_cleanup() {
   rm -rf "$root"
 }
 
+# FUSE over io_uring for the run: prints the fuse module's enable_uring as it was (empty where the kernel has none).
+bench_uring_set() {
+  local param=/sys/module/fuse/parameters/enable_uring old
+  old=$(cat "$param" 2>/dev/null || true)
+  [ -n "$old" ] && { [ "$1" = on ] && echo Y || echo N; } > "$param"
+  echo "$old"
+}
+
+bench_uring_restore() { [ -z "$1" ] || echo "$1" > /sys/module/fuse/parameters/enable_uring; }
+
+# A results line: how requests reached Strata's server in this run ("strata stats" of the live mount).
+bench_strata_transport() {
+  local via
+  via=$($1 stats "$2" 2>/dev/null | sed -n 's/^requests come through: *//p')
+  echo
+  echo "Strata's requests came through ${via:-(unknown: no stats)}; fuse-overlayfs reads /dev/fuse (libfuse)."
+}
+
 bench_drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 # Seconds taken by a command (its output discarded).

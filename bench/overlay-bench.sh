@@ -3,20 +3,23 @@
 # overlayfs, fuse-overlayfs and Strata over identical layers. Prints a table of medians and each target's
 # ratio to kernel overlayfs (for times: lower is better; for MB/s and IOPS: higher is better).
 #
-# Usage (root): bench/overlay-bench.sh [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS]
+# Usage (root): bench/overlay-bench.sh [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS] [-u on|off]
 #   SCALE 1 is the issue's size (100k-file tree, 1 GiB files, 20k-file repo); 0.1 is a quick run.
 #   WORKLOADS: a comma list of names from the table (default: all), e.g. -w find,stat
+#   -u: FUSE over io_uring for Strata (default on: the fuse module's enable_uring is set for the run and put
+#   back afterwards; fuse-overlayfs does not use it either way); off: Strata's mount serves through /dev/fuse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-repeats=3 scale=1 results="" only=""
-while getopts "r:s:o:w:" opt; do
+repeats=3 scale=1 results="" only="" uring=on
+while getopts "r:s:o:w:u:" opt; do
   case $opt in
-    r) repeats=$OPTARG ;; s) scale=$OPTARG ;; o) results=$OPTARG ;; w) only=",$OPTARG," ;;
-    *) echo "usage: $0 [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS]" >&2; exit 2 ;;
+    r) repeats=$OPTARG ;; s) scale=$OPTARG ;; o) results=$OPTARG ;; w) only=",$OPTARG," ;; u) uring=$OPTARG ;;
+    *) echo "usage: $0 [-r REPEATS] [-s SCALE] [-o RESULTS.md] [-w WORKLOADS] [-u on|off]" >&2; exit 2 ;;
   esac
 done
+case $uring in on | off) ;; *) echo "-u takes on or off, not '$uring'" >&2; exit 2 ;; esac
 n() { awk -v s="$scale" -v v="$1" 'BEGIN { x = int(v * s); print (x < 1 ? 1 : x) }'; }
 tree_files=$(n 100000) tree_dirs=$(n 1000) wide=$(n 10000) creates=$(n 10000) deletes=$(n 10000)
 appends=$(n 1000) big_mb=$(n 1024) repo_files=$(n 20000)
@@ -24,7 +27,8 @@ appends=$(n 1000) big_mb=$(n 1024) repo_files=$(n 20000)
 bench_install_tools
 strata_bin=$(bench_build_strata)
 root=$(mktemp -d /tmp/strata-overlay-bench-XXXXXX)
-trap 'bench_cleanup "$root"' EXIT
+uring_before=$(bench_uring_set "$uring")
+trap 'bench_cleanup "$root"; bench_uring_restore "$uring_before"' EXIT
 lower="$root/lower"
 
 echo "# building layers in $root (scale $scale)..."
@@ -132,5 +136,6 @@ run_workload git-status s no w_git
 
 if [ -n "$results" ]; then
   bench_write_results "$results" "$0 $*" "$scale" "$repeats" value unit "${targets[@]}"
+  bench_strata_transport "$strata_bin" "$root/m-strata" >> "$results"
   echo "# results written to $results"
 fi

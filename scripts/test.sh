@@ -12,6 +12,12 @@ run_dir=$(mktemp -d /tmp/strata-run.XXXXXX)
 export TMPDIR=$run_dir
 overlay_mounts() { awk -v dir="$run_dir/" '($3 == "fuse.strata" || $3 == "overlay") && index($2, dir) == 1 {print $2}' /proc/self/mounts | sort; }
 mounts_before=$(overlay_mounts)
+# FUSE over io_uring is off by default in the kernel (the fuse module's enable_uring): the tests run with it on,
+# so that Strata's mounts serve through the rings (the tests of the /dev/fuse path ask for it themselves: io_uring=off,
+# or a server that does not ask), and the old value is put back afterwards.
+uring_param=/sys/module/fuse/parameters/enable_uring
+uring_before=$(cat "$uring_param" 2>/dev/null || true)
+[ -n "$uring_before" ] && echo Y > "$uring_param"
 dotnet build Strata.slnx -c Release -nologo -v q 2>&1 | tail -n 3
 timeout 80m dotnet test Strata.slnx -c Release --no-build -nologo \
   --blame-hang --blame-hang-timeout 10m \
@@ -32,6 +38,7 @@ if [ -n "$stale" ]; then
   failed=$((failed + 1))
 fi
 rm -rf "$run_dir" 2>/dev/null
+[ -n "$uring_before" ] && echo "$uring_before" > "$uring_param"
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"

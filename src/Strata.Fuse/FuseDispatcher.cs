@@ -29,12 +29,15 @@ internal sealed class FuseDispatcher
     private readonly FuseFileSystem fs;
     private readonly FuseServerOptions options;
     private readonly TextWriter? log;
+    private readonly Func<bool>? ringsReady;
     private int destroyed;
 
-    public FuseDispatcher(FuseFileSystem fs, FuseServerOptions options)
+    /// <summary>A dispatcher; <paramref name="ringsReady"/> says whether io_uring queues can serve the session (asked once, at INIT; null: no rings).</summary>
+    public FuseDispatcher(FuseFileSystem fs, FuseServerOptions options, Func<bool>? ringsReady = null)
     {
         this.fs = fs;
         this.options = options;
+        this.ringsReady = ringsReady;
         log = options.Log is null ? null : TextWriter.Synchronized(options.Log);
     }
 
@@ -328,6 +331,8 @@ internal sealed class FuseDispatcher
             wanted |= FuseInitFlags.AutoInvalData;
         if (options.RequestTimeout is not null)
             wanted |= FuseInitFlags.RequestTimeout;
+        if ((offered & FuseInitFlags.OverIoUring) != 0 && ringsReady is not null && ringsReady())
+            wanted |= FuseInitFlags.OverIoUring;
         FuseInitFlags granted = offered & wanted;
         if ((granted & FuseInitFlags.InitExt) == 0)
             granted &= (FuseInitFlags)0xFFFF_FFFFUL; // Without INIT_EXT the high word does not exist.

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Strata.Fuse.Uring;
 using Strata.Posix;
 
 namespace Strata.Fuse;
@@ -9,6 +10,9 @@ namespace Strata.Fuse;
 /// kernel ends the connection (unmount, abort), every blocked read() fails with ENODEV, all readers return, and
 /// <see cref="FuseFileSystem.Destroy"/> is called once. The descriptor stays the caller's to close, after
 /// <see cref="Wait()"/>.
+/// With <see cref="FuseServerOptions.IoUring"/>, and when the kernel offers it, requests come instead through
+/// io_uring ring entries served by threads kept on each CPU (<see cref="FuseRingWorker"/>); the /dev/fuse readers
+/// then see only INIT, FORGET and INTERRUPT.
 /// </summary>
 public sealed class FuseServer
 {
@@ -17,6 +21,15 @@ public sealed class FuseServer
     private readonly FuseDispatcher dispatcher;
     private readonly ManualResetEventSlim ended = new(false);
     private readonly Thread[] threads;
+    private readonly Thread[] ringThreads;
+    private readonly int ringQueues;
+    // Ring workers get ready (ring made, thread placed) before INIT is answered, so that INIT offers the rings only
+    // when they exist: once offered, the kernel holds every request until each queue has an entry registered.
+    private readonly CountdownEvent ringsPrepared;
+    private int ringsFailed;
+    private readonly ManualResetEventSlim ringDecision = new(false);
+    private bool ringGranted;
+    private int classicRunning;
     // Per reader: requests handled and bytes allocated, each reader on its own cache line (8 longs apart) so
     // that counting costs no cross-core traffic.
     private const int CounterStride = 8;
@@ -34,9 +47,15 @@ public sealed class FuseServer
             throw new ArgumentOutOfRangeException(nameof(options), "MaxWrite must be a positive multiple of 4096.");
         this.deviceFd = deviceFd;
         this.options = options;
-        dispatcher = new FuseDispatcher(fs, options);
+        // No rings with a request timeout: when the kernel aborts a connection whose server has stopped (SIGSTOP, a
+        // frozen cgroup), it ends what waits in its queues but not a request already handed to a ring entry whose
+        // thread has not picked it up (Linux 6.18), so that caller would hang as if there were no timeout.
+        ringQueues = options.IoUring && options.RequestTimeout is null ? Posix.Posix.PossibleCpus() : 0;
+        ringThreads = new Thread[ringQueues * Math.Max(1, options.IoUringThreadsPerQueue)];
+        ringsPrepared = new CountdownEvent(ringThreads.Length);
+        dispatcher = new FuseDispatcher(fs, options, ringThreads.Length > 0 ? RingsReady : null);
         threads = new Thread[options.Threads];
-        readerCounters = new long[options.Threads * CounterStride];
+        readerCounters = new long[(options.Threads + ringThreads.Length) * CounterStride];
         Channel = new FuseChannel(deviceFd);
     }
 
@@ -55,6 +74,12 @@ public sealed class FuseServer
     /// is killed while its own request is in flight (the kernel then waits for a reply that can never come).
     /// </summary>
     public bool WaitForInit(TimeSpan timeout) => dispatcher.Initialized.Wait(timeout);
+
+    /// <summary>Whether requests come through io_uring (settled by INIT).</summary>
+    public bool UsesIoUring => dispatcher.Connection is { } c && (c.Flags & FuseInitFlags.OverIoUring) != 0;
+
+    /// <summary>The io_uring queues (one per possible CPU) when <see cref="UsesIoUring"/>, else 0.</summary>
+    public int IoUringQueues => UsesIoUring ? ringQueues : 0;
 
     /// <summary>Reader threads that have not returned yet.</summary>
     public int RunningReaders => Volatile.Read(ref running);
@@ -83,16 +108,23 @@ public sealed class FuseServer
     {
         if (Interlocked.Exchange(ref started, 1) != 0)
             throw new InvalidOperationException("The server has already been started.");
-        running = threads.Length;
-        for (int i = 0; i < threads.Length; i++)
+        running = threads.Length + ringThreads.Length;
+        classicRunning = threads.Length;
+        StartAll(ringThreads, "fuse-ring-", RingLoop);
+        StartAll(threads, "fuse-reader-", ReaderLoop);
+    }
+
+    private static void StartAll(Thread[] into, string name, Action<int> loop)
+    {
+        for (int i = 0; i < into.Length; i++)
         {
             int index = i;
-            threads[i] = new Thread(() => ReaderLoop(index))
+            into[i] = new Thread(() => loop(index))
             {
                 IsBackground = true,
-                Name = "fuse-reader-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Name = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
-            threads[i].Start();
+            into[i].Start();
         }
     }
 
@@ -125,6 +157,9 @@ public sealed class FuseServer
 
     private int ReplyBufferSize => Math.Max(options.MaxWrite, 64 * 1024) + FuseDispatcher.ReplyOverhead;
 
+    /// <summary>A ring entry's payload buffer: at least the kernel's max_payload_sz (8 KiB, max_write, max_pages pages) and the reply bodies the dispatcher may write.</summary>
+    private int RingPayloadCapacity => ReplyBufferSize;
+
     private unsafe void ReaderLoop(int index)
     {
         int fd = index > 0 && options.CloneDevicePerReader ? CloneDevice() : deviceFd;
@@ -156,6 +191,9 @@ public sealed class FuseServer
                     Volatile.Write(ref readerCounters[slot + 1], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
                     if (replyLength > 0 && !WriteReply(fd, replyPtr, replyLength))
                         return;
+                    // INIT's reply has been taken in (the write returns after that): the rings may now register.
+                    if (!ringDecision.IsSet && dispatcher.Connection is { } connection)
+                        DecideRings((connection.Flags & FuseInitFlags.OverIoUring) != 0);
                     if (endSession)
                         return;
                 }
@@ -165,11 +203,65 @@ public sealed class FuseServer
         {
             if (fd != deviceFd)
                 Libc.close(fd);
-            if (Interlocked.Decrement(ref running) == 0)
+            if (Interlocked.Decrement(ref classicRunning) == 0)
+                DecideRings(false); // The session ended before INIT: ring workers that wait for it leave.
+            ThreadEnded();
+        }
+    }
+
+    private void ThreadEnded()
+    {
+        if (Interlocked.Decrement(ref running) == 0)
+        {
+            dispatcher.DestroyOnce();
+            ended.Set();
+        }
+    }
+
+    private void DecideRings(bool granted)
+    {
+        lock (ringDecision)
+        {
+            if (ringDecision.IsSet)
+                return;
+            ringGranted = granted;
+            ringDecision.Set();
+        }
+    }
+
+    /// <summary>Whether every ring worker is ready: asked while INIT is handled, before it may offer the rings.</summary>
+    private bool RingsReady() => ringsPrepared.Wait(TimeSpan.FromSeconds(5)) && Volatile.Read(ref ringsFailed) == 0;
+
+    private void RingLoop(int index)
+    {
+        int queue = index % ringQueues;
+        var worker = new FuseRingWorker(deviceFd, queue, RingPayloadCapacity);
+        try
+        {
+            int r = worker.Prepare();
+            if (r < 0)
             {
-                dispatcher.DestroyOnce();
-                ended.Set();
+                if (Interlocked.Increment(ref ringsFailed) == 1)
+                    Report($"fuse: io_uring unavailable ({Errno.Describe(r)}); serving through /dev/fuse reads");
             }
+            ringsPrepared.Signal();
+            ringDecision.Wait();
+            if (r < 0 || !ringGranted)
+                return;
+            int slot = (threads.Length + index) * CounterStride;
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            worker.Serve((request, reply) =>
+            {
+                int length = dispatcher.Handle(request, reply, out _);
+                Volatile.Write(ref readerCounters[slot], readerCounters[slot] + 1);
+                Volatile.Write(ref readerCounters[slot + 1], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+                return length;
+            }, Report);
+        }
+        finally
+        {
+            worker.Dispose();
+            ThreadEnded();
         }
     }
 

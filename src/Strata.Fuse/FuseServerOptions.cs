@@ -77,6 +77,18 @@ public sealed class FuseServerOptions
     public TimeSpan? RequestTimeout { get; init; }
 
     /// <summary>
+    /// Serve requests through FUSE over io_uring (Linux 6.14+, when the fuse module's enable_uring parameter is on):
+    /// a ring queue per CPU, served by threads kept on that CPU, so that a request and its reply cross no CPUs. INIT
+    /// offers it only when every ring could be made; otherwise, and where the kernel does not offer it, requests
+    /// come through /dev/fuse reads as without it, and also with <see cref="RequestTimeout"/>: the kernel's abort
+    /// of a stopped server does not end requests already handed to a ring entry.
+    /// </summary>
+    public bool IoUring { get; init; }
+
+    /// <summary>With <see cref="IoUring"/>: threads (ring entries) per CPU queue, so that a slow request does not hold up its CPU's next one.</summary>
+    public int IoUringThreadsPerQueue { get; init; } = 2;
+
+    /// <summary>
     /// The fusectl connection number of this session (see <see cref="FuseMount.ConnectionId"/>). Only
     /// <see cref="FuseServer.Stop"/> needs it: the only way to wake readers blocked in read() is to end the connection.
     /// </summary>

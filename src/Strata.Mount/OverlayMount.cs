@@ -77,6 +77,7 @@ public sealed class OverlayMount : IDisposable
             PosixAcl = true,
             AtomicOpenTruncate = false,
             HandleKillPrivV2 = false,
+            IoUring = options.IoUring,
             Debug = debugLog is not null,
             Log = debugLog,
         });
@@ -106,6 +107,7 @@ public sealed class OverlayMount : IDisposable
             Pid = Environment.ProcessId,
             RequestsHandled = _server.RequestsHandled,
             AllocatedBytesOnRequestPath = _server.AllocatedBytesOnRequestPath,
+            IoUringQueues = _server.IoUringQueues,
             ResidentBytes = resident,
             PeakResidentBytes = peak,
         };

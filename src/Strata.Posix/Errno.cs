@@ -38,6 +38,8 @@ public static class Errno
     public const int EOVERFLOW = 75;
     public const int EOPNOTSUPP = 95;
     public const int ENOTCONN = 107;
+    public const int ECONNABORTED = 103;
+    public const int ECANCELED = 125;
     public const int ETIMEDOUT = 110;
     public const int ESTALE = 116;
 

@@ -157,4 +157,18 @@ public sealed class MountLifecycleTests
 
         Assert.NotEqual(0, StrataCommand.Run("stats", dir.Path).ExitCode);
     });
+
+    [Theory]
+    [InlineData("", "io_uring (")]
+    [InlineData(",io_uring=off", "/dev/fuse reads")]
+    public void StatsShowHowRequestsComeIn(string option, string transport) => Bounded.Run(() =>
+    {
+        using var parameter = new UringParameter(enabled: true);
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options + option, dir["overlay"], dir.Path);
+        Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
+        ProcessResult r = StrataCommand.Run("stats", dir["overlay"]);
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        Assert.Contains("requests come through:       " + transport, r.StandardOutput);
+    });
 }

@@ -110,8 +110,11 @@ public class LifecycleTests
         AssertEnded(m, fs);
     }
 
-    private static void AssertEnded(MountedFileSystem m, MemoryFileSystem fs)
+    /// <summary>That the session ended and left nothing (with <paramref name="unmount"/>: after unmounting it first).</summary>
+    internal static void AssertEnded(MountedFileSystem m, MemoryFileSystem fs, bool unmount = false)
     {
+        if (unmount)
+            m.Mount.Unmount(detach: false);
         Assert.True(m.Server.Wait(MountedFileSystem.Timeout), "Wait() did not return after the unmount");
         Assert.Equal(0, m.Server.RunningReaders);
         Assert.Equal(1, fs.DestroyCalls);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Strata.Posix;
+using Strata.Testing;
 
 namespace Strata.Fuse.Tests;
 
@@ -290,11 +291,15 @@ public class MountTests
             Assert.Equal(-Errno.EOPNOTSUPP, Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, m.Directory, OpenFlags.O_TMPFILE | OpenFlags.O_RDWR, 0x1A4 /* 0644 */));
     }
 
-    [Fact]
-    public unsafe void RequestPathDoesNotAllocate()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public unsafe void RequestPathDoesNotAllocate(bool ioUring)
     {
         var fs = new RootOnlyFileSystem();
-        using var m = new MountedFileSystem(fs);
+        using var parameter = ioUring ? new UringParameter(enabled: true) : null;
+        using var m = new MountedFileSystem(fs, ioUring: ioUring);
+        Assert.Equal(ioUring, m.Server.UsesIoUring);
         byte[] path = Utf8(m.Directory + "\0");
         StatX st;
         fixed (byte* p = path)

@@ -10,7 +10,7 @@ internal sealed class MountedFileSystem : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false, TimeSpan? requestTimeout = null)
+    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false, TimeSpan? requestTimeout = null, bool ioUring = false)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("strata-fuse-test-").FullName;
         if (!Directory.StartsWith("/tmp/", StringComparison.Ordinal))
@@ -33,6 +33,7 @@ internal sealed class MountedFileSystem : IDisposable
                 Passthrough = passthrough,
                 RequestTimeout = requestTimeout,
                 AutoInvalidateData = true,
+                IoUring = ioUring,
             });
             Server.Start();
             // The kernel sends INIT only after mount(2) returns; what INIT settles (Server.Connection) is known once it is answered.
@@ -67,7 +68,7 @@ internal sealed class MountedFileSystem : IDisposable
         return false;
     }
 
-    /// <summary>The names (comm) of this process's threads that are FUSE readers.</summary>
+    /// <summary>The names (comm) of this process's threads that serve FUSE requests: /dev/fuse readers and io_uring workers.</summary>
     public static List<string> ReaderThreads()
     {
         var names = new List<string>();
@@ -76,7 +77,7 @@ internal sealed class MountedFileSystem : IDisposable
             try
             {
                 string comm = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                if (comm.StartsWith("fuse-reader-", StringComparison.Ordinal))
+                if (comm.StartsWith("fuse-reader-", StringComparison.Ordinal) || comm.StartsWith("fuse-ring-", StringComparison.Ordinal))
                     names.Add(comm);
             }
             catch (IOException)

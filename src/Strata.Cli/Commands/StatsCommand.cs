@@ -16,6 +16,9 @@ internal static class StatsCommand
         Console.WriteLine(string.Create(c, $"mount point:                 {stats.MountPoint}"));
         Console.WriteLine(string.Create(c, $"server pid:                  {stats.Pid}"));
         Console.WriteLine(string.Create(c, $"requests handled:            {stats.RequestsHandled}"));
+        Console.WriteLine(stats.IoUringQueues > 0
+            ? string.Create(c, $"requests come through:       io_uring ({stats.IoUringQueues} queues, one per CPU)")
+            : "requests come through:       /dev/fuse reads");
         double perRequest = stats.RequestsHandled == 0 ? 0 : (double)stats.AllocatedBytesOnRequestPath / stats.RequestsHandled;
         Console.WriteLine(string.Create(c, $"allocated on request path:   {stats.AllocatedBytesOnRequestPath} bytes ({perRequest:0.###} per request)"));
         Console.WriteLine(string.Create(c, $"resident memory:             {stats.ResidentBytes / 1048576.0:0.0} MB (peak {stats.PeakResidentBytes / 1048576.0:0.0} MB)"));

@@ -14,6 +14,9 @@ public sealed record MountStats
     /// <summary>Bytes the reader threads allocated while handling requests: 0 on an allocation-free request path.</summary>
     public required long AllocatedBytesOnRequestPath { get; init; }
 
+    /// <summary>io_uring queues serving requests (one per CPU), or 0 when they come through /dev/fuse reads.</summary>
+    public int IoUringQueues { get; init; }
+
     /// <summary>VmHWM of the server process.</summary>
     public required long PeakResidentBytes { get; init; }
 

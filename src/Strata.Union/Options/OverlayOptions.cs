@@ -28,6 +28,12 @@ public sealed record OverlayOptions
     public bool KernelCache { get; init; } = true;
 
     /// <summary>
+    /// From "io_uring=": whether requests may come through FUSE over io_uring, which the kernel offers when the fuse
+    /// module's enable_uring parameter is on (Linux 6.14+); otherwise they come through /dev/fuse reads.
+    /// </summary>
+    public bool IoUring { get; init; } = true;
+
+    /// <summary>
     /// "volatile": nothing is synced to the upper dir (copy-ups, fsync and fdatasync through the mount), and the work
     /// dir is marked (work/incompat/volatile) so that no later mount, the kernel's or Strata's, takes it until the
     /// marker is removed. Only with an upper dir (the kernel ignores it without one).

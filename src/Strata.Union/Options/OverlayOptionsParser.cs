@@ -56,7 +56,7 @@ public static class OverlayOptionsParser
         string? upper = null, work = null, fsName = null;
         TimeSpan? requestTimeout = null;
         PassthroughMode passthrough = PassthroughMode.On;
-        bool kernelCache = true;
+        bool kernelCache = true, ioUring = true;
         bool readOnly = false, debug = false, volatileUpper = false;
         ulong flags = 0;
         var features = OverlayFeatures.Default;
@@ -116,12 +116,10 @@ public static class OverlayOptionsParser
                         passthrough = ParsePassthrough(value);
                         break;
                     case "cache":
-                        kernelCache = value switch
-                        {
-                            "on" => true,
-                            "off" => false,
-                            _ => throw Invalid($"'cache={value}' is not a cache mode; use on or off"),
-                        };
+                        kernelCache = ParseOnOff(key, value);
+                        break;
+                    case "io_uring":
+                        ioUring = ParseOnOff(key, value);
                         break;
                     case "redirect_dir":
                         features = features with { RedirectDir = ParseRedirectDir(value) };
@@ -150,6 +148,7 @@ public static class OverlayOptionsParser
             RequestTimeout = requestTimeout,
             Passthrough = passthrough,
             KernelCache = kernelCache,
+            IoUring = ioUring,
             Debug = debug,
             Features = features,
             // As the kernel: meaningless (and ignored) without an upper dir.
@@ -165,6 +164,13 @@ public static class OverlayOptionsParser
         "follow" or "off" => RedirectDirMode.Follow,
         "nofollow" => RedirectDirMode.NoFollow,
         _ => throw Invalid($"'redirect_dir={value}' is not a redirect_dir mode; use on, follow, nofollow or off"),
+    };
+
+    private static bool ParseOnOff(string key, string? value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw Invalid($"'{key}={value}' is neither on nor off; use {key}=on or {key}=off"),
     };
 
     private static PassthroughMode ParsePassthrough(string? value) => value switch

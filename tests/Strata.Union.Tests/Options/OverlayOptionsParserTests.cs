@@ -98,6 +98,14 @@ public sealed class OverlayOptionsParserTests
     }
 
     [Theory]
+    [InlineData("lowerdir=/l", true)]
+    [InlineData("lowerdir=/l,io_uring=off", false)]
+    [InlineData("lowerdir=/l,io_uring=off,io_uring=on", true)]
+    public void IoUringMode(string options, bool ioUring) => Assert.Equal(ioUring, Parse(options).IoUring);
+
+    [Theory]
+    [InlineData("lowerdir=/l,io_uring=yes", "'io_uring=yes' is neither on nor off")]
+    [InlineData("lowerdir=/l,io_uring", "'io_uring=' is neither on nor off")]
     [InlineData("lowerdir=/l,passthrough=lower", "passthrough=lower")]
     [InlineData("lowerdir=/l,cache=maybe", "cache=maybe")]
     [InlineData("lowerdir=/l,request_timeout=0", "request_timeout=0")]
