@@ -20,6 +20,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     private readonly UnionFileSystem _union;
     private readonly ulong _cacheSeconds;
     private readonly MissFilter _misses = new();
+    private readonly ListingAttributes _listings = new();
     private readonly PassthroughMode _passthrough;
     private FuseChannel? _channel;
     private BackingFiles? _backing;
@@ -80,6 +81,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int Lookup(in FuseRequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
     {
+        _listings.LookedUp(ctx.Pid, parent);
         int r = _union.Lookup(parent, name, out ulong node, out StatX st);
         if (r == -Errno.ENOENT && ValidSeconds > 0 && _misses.MissedBefore(parent, name))
         {
@@ -254,22 +256,30 @@ public sealed class UnionFuseAdapter : FuseFileSystem
         int r = _union.ReadDir(fh, offset, out MergedDirectory listing);
         if (r < 0) return r;
         bool cached = ValidSeconds > 0;
+        bool fill = cached && _listings.Fill(ctx.Pid, nodeId);
+        int unattributed = 0;
         for (int i = (int)offset; i < listing.Count; i++)
         {
             ReadOnlySpan<byte> name = listing.NameAt(i);
             if (!writer.FitsPlus(name.Length))
                 break;
             var entry = default(FuseEntryOut);
+            uint type = listing.TypeAt(i);
             // Each entry with a node id counts as a lookup, so only when the kernel may keep it; never for "." and
-            // "..", which the kernel does not take as lookups. A name gone since the listing goes without attributes.
-            if (!cached || DirectoryEnumerator.IsDotOrDotDot(name)
-                || Entry(_union.Lookup(nodeId, name, out ulong node, out StatX st), node, st, ref entry) < 0)
+            // "..", which the kernel does not take as lookups. A name gone since the listing goes without attributes,
+            // and so do names other than dirs when this caller is not expected to look them up (ListingAttributes).
+            bool dotOrDotDot = DirectoryEnumerator.IsDotOrDotDot(name);
+            bool attributes = cached && !dotOrDotDot && (fill || type is FileType.DT_DIR or FileType.DT_UNKNOWN);
+            if (!attributes || Entry(_union.Lookup(nodeId, name, out ulong node, out StatX st), node, st, ref entry) < 0)
             {
                 entry = default;
                 entry.Attr.Ino = listing.InodeAt(i);
+                if (cached && !dotOrDotDot && !fill)
+                    unattributed++;
             }
-            writer.TryAddPlus(entry, name, listing.TypeAt(i), i + 1);
+            writer.TryAddPlus(entry, name, type, i + 1);
         }
+        _listings.Unattributed(ctx.Pid, nodeId, unattributed);
         return 0;
     }
 

@@ -135,4 +135,83 @@ public sealed class CachingTests
             Assert.Equal(int.Parse(f.Name[1..], System.Globalization.CultureInfo.InvariantCulture), f.Length);
         Assert.Equal(302, Directory.GetFileSystemEntries(dir["overlay/d"]).Length);
     });
+
+    [Fact]
+    public void AWalkThatReadsOnlyNamesLeavesTheAttributesOfFilesUnread() => Bounded.Run(() =>
+    {
+        using TempDir dir = Tree();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        // The first listing of a thread has attributes (one ls -l); after a second one whose names it did not
+        // look up, the thread's listings have names only (a find): a later stat of those files is a LOOKUP each.
+        OnNewThread(() =>
+        {
+            for (int d = 0; d < Dirs; d++)
+                Assert.Equal(FilesPerDir, Directory.GetFileSystemEntries(dir[$"overlay/tree/d{d}"]).Length);
+        });
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
+        OnNewThread(() => StatFiles(dir, first: 0, count: 1));
+        long firstListing = StrataCommand.RequestsHandled(dir["overlay"]) - before;
+        before += firstListing;
+        OnNewThread(() => StatFiles(dir, first: 2, count: Dirs - 2));
+        long namesOnly = StrataCommand.RequestsHandled(dir["overlay"]) - before;
+        Assert.True(firstListing < 10, $"{firstListing} requests to stat the {FilesPerDir} files of the first dir listed");
+        Assert.True(namesOnly >= (Dirs - 2) * FilesPerDir, $"{namesOnly} requests to stat {(Dirs - 2) * FilesPerDir} files listed by names only");
+    });
+
+    [Fact]
+    public void AWalkThatLooksAtWhatItListsGetsTheAttributes() => Bounded.Run(() =>
+    {
+        using TempDir dir = Tree();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
+        OnNewThread(() =>
+        {
+            for (int d = 0; d < Dirs; d++)
+            {
+                foreach (string entry in Directory.GetFileSystemEntries(dir[$"overlay/tree/d{d}"]))
+                    Assert.Equal(0, Posix.Posix.Stat(entry, out _));
+            }
+        });
+        long requests = StrataCommand.RequestsHandled(dir["overlay"]) - before;
+        // The second dir's names are looked up one by one (a LOOKUP each), the others come with the listing: a
+        // few requests per dir (open, pages, release) and the one dir's LOOKUPs; never one per file.
+        Assert.True(requests < FilesPerDir + Dirs * 8, $"{requests} requests to list and stat {Dirs * FilesPerDir} files");
+    });
+
+    private const int Dirs = 10;
+    private const int FilesPerDir = 40;
+
+    private static TempDir Tree()
+    {
+        TempDir dir = Layout();
+        for (int d = 0; d < Dirs; d++)
+        {
+            dir.Make($"l0/tree/d{d}");
+            for (int f = 0; f < FilesPerDir; f++)
+                File.WriteAllText(dir[$"l0/tree/d{d}/f{f}"], "x");
+        }
+        return dir;
+    }
+
+    private static void StatFiles(TempDir dir, int first, int count)
+    {
+        for (int d = first; d < first + count; d++)
+            for (int f = 0; f < FilesPerDir; f++)
+                Assert.Equal(0, Posix.Posix.Stat(dir[$"overlay/tree/d{d}/f{f}"], out _));
+    }
+
+    /// <summary>Runs on a thread of its own: the server tells callers apart by thread, and a pool thread has a past.</summary>
+    private static void OnNewThread(Action body)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { body(); }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "the walk did not finish within 60 s");
+        if (failure is not null)
+            throw new InvalidOperationException("the walk failed", failure);
+    }
 }
