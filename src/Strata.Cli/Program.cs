@@ -41,6 +41,11 @@ internal static class Program
                 _ => UnknownCommand(args[0]),
             };
         }
+        catch (HelpRequestedException)
+        {
+            Console.Out.Write(Usage.Text);
+            return ExitCodes.Ok;
+        }
         catch (CliException e)
         {
             // Names from a hostile tar, registry or option string may hold newlines: the error stays one line.

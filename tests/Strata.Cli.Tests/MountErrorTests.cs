@@ -113,6 +113,19 @@ public sealed class MountErrorTests
         Assert.True(Mounts.IsMounted(dir["overlay"], "fuse.strata"));
     });
 
+    [Theory]
+    [InlineData("mount", "--help")]
+    [InlineData("mount", "-h")]
+    [InlineData("--help", null)]
+    public void HelpIsTheUsageOnStdout(string first, string? second)
+    {
+        ProcessResult r = second is null ? StrataCommand.Run(first) : StrataCommand.Run(first, second);
+        Assert.Equal(0, r.ExitCode);
+        Assert.StartsWith("strata: a union filesystem", r.StandardOutput);
+        Assert.Contains("\nusage:\n", r.StandardOutput);
+        Assert.Equal("", r.StandardError);
+    }
+
     [Fact]
     public void UsageErrors()
     {

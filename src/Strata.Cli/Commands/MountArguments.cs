@@ -28,7 +28,7 @@ internal sealed record MountArguments(string MountPoint, IReadOnlyList<string> O
                 case "-n" or "-s" or "-v":
                     break;
                 case "-h" or "--help":
-                    throw new CliException(Usage.Text.TrimEnd(), ExitCodes.Usage);
+                    throw new HelpRequestedException();
                 default:
                     if (a.StartsWith("-o", StringComparison.Ordinal) && a.Length > 2)
                         options.Add(a[2..]);
