@@ -86,10 +86,13 @@ public sealed class ListingAttributes
     {
         if (thread == 0)
             return;
+        ref Caller c = ref callers[(int)(thread % Slots)];
+        // Most lookups are of no names-only listing: those pass without the lock (a stale read only miscounts one
+        // lookup of a heuristic).
+        if (c.Thread != thread || !c.NamesOnly)
+            return;
         lock (gate)
         {
-            int i = (int)(thread % Slots);
-            ref Caller c = ref callers[i];
             if (c.Thread == thread && c.NamesOnly && c.Dir == parent)
                 c.LookedUp++;
         }
