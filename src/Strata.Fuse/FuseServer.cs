@@ -27,8 +27,8 @@ public sealed class FuseServer
     // when they exist: once offered, the kernel holds every request until each queue has an entry registered.
     private readonly CountdownEvent ringsPrepared;
     private int ringsFailed;
+    // Set once INIT has been answered (or the session ended without it): the workers then serve if INIT granted rings.
     private readonly ManualResetEventSlim ringDecision = new(false);
-    private bool ringGranted;
     private int classicRunning;
     // Per reader: requests handled and bytes allocated, each reader on its own cache line (8 longs apart) so
     // that counting costs no cross-core traffic.
@@ -50,7 +50,8 @@ public sealed class FuseServer
         // No rings with a request timeout: when the kernel aborts a connection whose server has stopped (SIGSTOP, a
         // frozen cgroup), it ends what waits in its queues but not a request already handed to a ring entry whose
         // thread has not picked it up (Linux 6.18), so that caller would hang as if there were no timeout.
-        ringQueues = options.IoUring && options.RequestTimeout is null ? Posix.Posix.PossibleCpus() : 0;
+        // And none where the kernel will not offer them (its default): no threads and rings made only to be dropped.
+        ringQueues = options.IoUring && options.RequestTimeout is null && FuseRingWorker.KernelOffersRings() ? Posix.Posix.PossibleCpus() : 0;
         ringThreads = new Thread[ringQueues * Math.Max(1, options.IoUringThreadsPerQueue)];
         ringsPrepared = new CountdownEvent(ringThreads.Length);
         dispatcher = new FuseDispatcher(fs, options, ringThreads.Length > 0 ? RingsReady : null);
@@ -186,14 +187,12 @@ public sealed class FuseServer
                     }
 
                     int replyLength = dispatcher.Handle(new ReadOnlySpan<byte>(requestPtr, (int)n), reply, out bool endSession);
-                    int slot = index * CounterStride;
-                    Volatile.Write(ref readerCounters[slot], readerCounters[slot] + 1);
-                    Volatile.Write(ref readerCounters[slot + 1], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+                    Count(index, allocatedBefore);
                     if (replyLength > 0 && !WriteReply(fd, replyPtr, replyLength))
                         return;
                     // INIT's reply has been taken in (the write returns after that): the rings may now register.
-                    if (!ringDecision.IsSet && dispatcher.Connection is { } connection)
-                        DecideRings((connection.Flags & FuseInitFlags.OverIoUring) != 0);
+                    if (!ringDecision.IsSet && dispatcher.Connection is not null)
+                        ringDecision.Set();
                     if (endSession)
                         return;
                 }
@@ -204,9 +203,17 @@ public sealed class FuseServer
             if (fd != deviceFd)
                 Libc.close(fd);
             if (Interlocked.Decrement(ref classicRunning) == 0)
-                DecideRings(false); // The session ended before INIT: ring workers that wait for it leave.
+                ringDecision.Set(); // Also when the session ended before INIT: the ring workers that wait for it leave.
             ThreadEnded();
         }
+    }
+
+    /// <summary>One request handled by serving thread <paramref name="thread"/> (readers first, then ring workers).</summary>
+    private void Count(int thread, long allocatedBefore)
+    {
+        int slot = thread * CounterStride;
+        Volatile.Write(ref readerCounters[slot], readerCounters[slot] + 1);
+        Volatile.Write(ref readerCounters[slot + 1], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
     }
 
     private void ThreadEnded()
@@ -215,17 +222,6 @@ public sealed class FuseServer
         {
             dispatcher.DestroyOnce();
             ended.Set();
-        }
-    }
-
-    private void DecideRings(bool granted)
-    {
-        lock (ringDecision)
-        {
-            if (ringDecision.IsSet)
-                return;
-            ringGranted = granted;
-            ringDecision.Set();
         }
     }
 
@@ -246,15 +242,13 @@ public sealed class FuseServer
             }
             ringsPrepared.Signal();
             ringDecision.Wait();
-            if (r < 0 || !ringGranted)
+            if (r < 0 || !UsesIoUring)
                 return;
-            int slot = (threads.Length + index) * CounterStride;
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             worker.Serve((request, reply) =>
             {
                 int length = dispatcher.Handle(request, reply, out _);
-                Volatile.Write(ref readerCounters[slot], readerCounters[slot] + 1);
-                Volatile.Write(ref readerCounters[slot + 1], GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+                Count(threads.Length + index, allocatedBefore);
                 return length;
             }, Report);
         }

@@ -42,6 +42,26 @@ internal sealed unsafe class FuseRingWorker : IDisposable
         this.payloadCapacity = payloadCapacity;
     }
 
+    /// <summary>
+    /// Whether INIT may offer FUSE over io_uring: the fuse module's enable_uring parameter (off unless set; missing on
+    /// kernels without it). INIT tells for sure; this only spares making rings that would go unused.
+    /// </summary>
+    public static bool KernelOffersRings()
+    {
+        try
+        {
+            return File.ReadAllText("/sys/module/fuse/parameters/enable_uring").Trim() == "Y";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The queue (CPU) this worker serves.</summary>
     public int Queue => queue;
 

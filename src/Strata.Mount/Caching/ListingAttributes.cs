@@ -52,7 +52,7 @@ public sealed class ListingAttributes
         lock (gate)
         {
             ref Caller c = ref Find(thread, now);
-            if (c.Dir != dir || c.Listings == 0)
+            if (c.Dir != dir) // node ids start at 1: a fresh caller's 0 is no dir
             {
                 // A new listing: the last one, if it left out attributes, tells from the lookups it drew.
                 if (c.NamesOnly && c.WithoutAttributes > 0)
