@@ -1,5 +1,5 @@
+using System.IO.Hashing;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
@@ -61,7 +61,9 @@ public sealed class StatsEndpoint : IDisposable
     private static UnixDomainSocketEndPoint EndpointFor(string mountPoint)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(mountPoint));
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..32];
+        // A non-cryptographic hash: SHA-256 loaded OpenSSL into the server before its mount was live (a few ms of
+        // every mount's latency), and a name needs no resistance to an attacker, only to chance.
+        string hash = Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(full)));
         return new UnixDomainSocketEndPoint("\0strata-stats-" + hash);
     }
 
