@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Strata.Fuse.Uring;
 using Strata.Posix;
 
@@ -166,16 +167,18 @@ public sealed class FuseServer
         int fd = index > 0 && options.CloneDevicePerReader ? CloneDevice() : deviceFd;
         try
         {
-            // Allocated once per thread and pinned: read() and write() take their addresses directly.
-            byte[] request = GC.AllocateUninitializedArray<byte>(RequestBufferSize, pinned: true);
-            byte[] reply = GC.AllocateUninitializedArray<byte>(ReplyBufferSize, pinned: true);
-            fixed (byte* requestPtr = request)
-            fixed (byte* replyPtr = reply)
+            // Allocated once per thread, outside the GC heap: read() and write() take their addresses directly, and
+            // a mount's first megabytes of pinned arrays made the runtime collect while the mount was coming up.
+            int requestSize = RequestBufferSize, replySize = ReplyBufferSize;
+            byte* requestPtr = (byte*)NativeMemory.AlignedAlloc((nuint)requestSize, 4096);
+            byte* replyPtr = (byte*)NativeMemory.AlignedAlloc((nuint)replySize, 4096);
+            try
             {
+                var reply = new Span<byte>(replyPtr, replySize);
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 while (true)
                 {
-                    nint n = Libc.read(fd, requestPtr, (nuint)request.Length);
+                    nint n = Libc.read(fd, requestPtr, (nuint)requestSize);
                     if (n < 0)
                     {
                         int errno = Errno.Last;
@@ -196,6 +199,11 @@ public sealed class FuseServer
                     if (endSession)
                         return;
                 }
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(requestPtr);
+                NativeMemory.AlignedFree(replyPtr);
             }
         }
         finally
