@@ -45,15 +45,19 @@ BENCH_ORDER=()
 run_workload() { # name unit fresh(yes/no) command...
   local name=$1 u=$2 fresh=$3; shift 3
   [[ -z $only || $only == *",$name,"* || $only == *",${name%%-*},"* ]] || return 0
-  for t in "${targets[@]}"; do
-    local samples=()
-    for ((i = 0; i < repeats; i++)); do
+  # The targets take turns within each repetition, so that a slow spell of the machine (its disk is a host
+  # file: writeback there can halve a run's throughput for seconds) falls on all of them, not on one.
+  local -A samples=()
+  for ((i = 0; i < repeats; i++)); do
+    for t in "${targets[@]}"; do
       [ "$fresh" = yes ] && bench_remount "$root" "$t" "$strata_bin"
-      samples+=("$("$@" "$root/m-$t" "$t")")
+      samples[$t]+="$("$@" "$root/m-$t" "$t")"$'\n'
     done
-    value[$t,$name]=$(printf '%s\n' "${samples[@]}" | bench_median)
-    unit[$name]=$u
   done
+  for t in "${targets[@]}"; do
+    value[$t,$name]=$(printf '%s' "${samples[$t]}" | bench_median)
+  done
+  unit[$name]=$u
   BENCH_ORDER+=("$name")
   bench_print_row "$name" "$u" value "${targets[@]}"
 }
