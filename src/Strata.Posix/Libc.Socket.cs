@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Strata.Posix;
 
 /// <summary>
-/// Unix-socket calls for receiving a descriptor over SCM_RIGHTS (how fusermount3 hands back /dev/fuse), and fcntl
-/// for the one descriptor a child process must inherit.
+/// Unix-socket calls: receiving a descriptor over SCM_RIGHTS (how fusermount3 hands back /dev/fuse), a listening
+/// socket (a server's stats), and fcntl for the one descriptor a child process must inherit.
 /// </summary>
 public static unsafe partial class Libc
 {
@@ -27,6 +27,23 @@ public static unsafe partial class Libc
 
     [LibraryImport(C, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
+
+    public const int SHUT_RDWR = 2;
+
+    [LibraryImport(C, EntryPoint = "socket", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(C, EntryPoint = "bind", SetLastError = true)]
+    public static partial int bind(int sockfd, byte* addr, uint addrlen);
+
+    [LibraryImport(C, EntryPoint = "listen", SetLastError = true)]
+    public static partial int listen(int sockfd, int backlog);
+
+    [LibraryImport(C, EntryPoint = "accept4", SetLastError = true)]
+    public static partial int accept4(int sockfd, byte* addr, uint* addrlen, int flags);
+
+    [LibraryImport(C, EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int shutdown(int sockfd, int how);
 }
 
 /// <summary>struct iovec.</summary>

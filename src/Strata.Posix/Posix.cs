@@ -234,5 +234,18 @@ public static unsafe partial class Posix
         fixed (byte* b = data) return (int)Errno.Check((long)Libc.write(fd, b, (nuint)data.Length));
     }
 
+    /// <summary>Writes all of <paramref name="data"/> (a pipe or socket may take it in parts): 0, or a negative errno.</summary>
+    public static int WriteAll(int fd, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int n = Write(fd, data);
+            if (n == -Errno.EINTR) continue;
+            if (n < 0) return n;
+            data = data[n..];
+        }
+        return 0;
+    }
+
     public static long LSeek(int fd, long offset, int whence) => Errno.Check(Libc.lseek(fd, offset, whence));
 }
