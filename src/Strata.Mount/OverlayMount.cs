@@ -104,7 +104,7 @@ public sealed class OverlayMount : IDisposable
         return new MountStats
         {
             MountPoint = MountPoint,
-            Pid = Environment.ProcessId,
+            Pid = Libc.getpid(), // not Environment.ProcessId, cached from before a fork
             RequestsHandled = _server.RequestsHandled,
             AllocatedBytesOnRequestPath = _server.AllocatedBytesOnRequestPath,
             IoUringQueues = _server.IoUringQueues,
