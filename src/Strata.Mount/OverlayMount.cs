@@ -104,7 +104,7 @@ public sealed class OverlayMount : IDisposable
         return new MountStats
         {
             MountPoint = MountPoint,
-            Pid = Libc.getpid(), // not Environment.ProcessId, cached from before a fork
+            Pid = Environment.ProcessId,
             RequestsHandled = _server.RequestsHandled,
             AllocatedBytesOnRequestPath = _server.AllocatedBytesOnRequestPath,
             IoUringQueues = _server.IoUringQueues,

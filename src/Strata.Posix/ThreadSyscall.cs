@@ -5,8 +5,7 @@ namespace Strata.Posix;
 
 /// <summary>
 /// The system call a thread is blocked in, as /proc/TID/syscall shows it (its first field). A FUSE server can read
-/// it for the thread a request came from: that thread waits inside the call for the reply. A process can read it
-/// for its own threads, to see them parked.
+/// it for the thread a request came from: that thread waits inside the call for the reply.
 /// </summary>
 public static class ThreadSyscall
 {
@@ -23,20 +22,6 @@ public static class ThreadSyscall
         {
             Architecture.X64 => number is 92 or 93 or 94 or 260,
             Architecture.Arm64 => number is 54 or 55, // the generic table has fchownat and fchown only
-            _ => null,
-        };
-    }
-
-    /// <summary>Whether the thread is asleep in futex(2) (a lock's or a condition's wait); null when that cannot be told.</summary>
-    public static bool? IsFutex(int tid)
-    {
-        long? number = NumberOf(tid);
-        if (number is null)
-            return null;
-        return RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => number == 202,
-            Architecture.Arm64 => number == 98,
             _ => null,
         };
     }

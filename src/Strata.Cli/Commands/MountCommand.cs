@@ -18,31 +18,16 @@ internal static class MountCommand
     {
         var parsed = MountArguments.Parse(args, source);
         if (!parsed.Foreground)
-            return Daemon.Start(DaemonChildFlag, parsed.ToChildArguments(), () => ServeDetached(parsed));
+            return Daemon.StartAndWaitForReady(DaemonChildFlag, parsed.ToChildArguments());
         return Serve(parsed, onLive: null);
     }
 
     public static int RunDaemonChild(string[] args)
     {
         Daemon.LeaveTerminalSession();
-        MountArguments parsed;
         try
         {
-            parsed = MountArguments.Parse(args, source: null);
-        }
-        catch (CliException e)
-        {
-            Daemon.ReportError(e.ExitCode, e.Message);
-            return e.ExitCode;
-        }
-        return ServeDetached(parsed);
-    }
-
-    /// <summary>The server in a process of its own: it reports the mount live, or its error, to the command that started it.</summary>
-    private static int ServeDetached(MountArguments parsed)
-    {
-        try
-        {
+            var parsed = MountArguments.Parse(args, source: null);
             return Serve(parsed with { Foreground = true }, Daemon.ReportReadyAndDetach);
         }
         catch (CliException e)

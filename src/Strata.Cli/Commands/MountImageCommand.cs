@@ -59,8 +59,7 @@ internal static class MountImageCommand
     {
         string options = $"lowerdir={string.Join(':', stack.DiffDirs.Select(Escape))},upperdir={Escape(containers.DiffDir(container))},workdir={Escape(containers.WorkDir(container))}";
         var mount = new MountArguments(container.RootFs, [options], Foreground: false, Debug: false, Source: container.MountSource);
-        // Never forked: the child would hold the store lock's descriptor (and so the lock) for as long as it serves.
-        ServerSpawn.Run(MountCommand.DaemonChildFlag, mount.ToChildArguments());
+        Daemon.StartAndWaitForReady(MountCommand.DaemonChildFlag, mount.ToChildArguments());
     }
 
     /// <summary>A store path inside mount options: backslash, colon and comma escaped, as the options parser (and the kernel) unescape them.</summary>

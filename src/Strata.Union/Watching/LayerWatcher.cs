@@ -21,8 +21,7 @@ internal sealed class LayerWatcher : IDisposable
     private readonly int _group;
     private readonly int _wake;
     private readonly DirMarks _marks;
-    // getpid, not Environment.ProcessId: the runtime caches that, and a forked server would get its parent's.
-    private readonly int _ownPid = Libc.getpid();
+    private readonly int _ownPid = Environment.ProcessId;
     private readonly ChangeBatch _batch = new();
     private readonly Thread _thread;
     private bool _disposed;
