@@ -19,6 +19,9 @@ uring_param=/sys/module/fuse/parameters/enable_uring
 uring_before=$(cat "$uring_param" 2>/dev/null || true)
 [ -n "$uring_before" ] && echo Y > "$uring_param"
 dotnet build Strata.slnx -c Release -nologo -v q 2>&1 | tail -n 3
+# The published binary (Native AOT, what users run) has tests of its own: they run the binary published here (and
+# publish one themselves when this did not work).
+if bash scripts/publish.sh >/dev/null; then export STRATA_PUBLISHED_BINARY=$PWD/artifacts/strata; fi
 timeout 80m dotnet test Strata.slnx -c Release --no-build -nologo \
   --blame-hang --blame-hang-timeout 10m \
   --logger "console;verbosity=normal" 2>&1 | tee "$log"

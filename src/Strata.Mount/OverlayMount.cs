@@ -108,6 +108,8 @@ public sealed class OverlayMount : IDisposable
             RequestsHandled = _server.RequestsHandled,
             AllocatedBytesOnRequestPath = _server.AllocatedBytesOnRequestPath,
             IoUringQueues = _server.IoUringQueues,
+            // Every collection counts as one of generation 0 (a gen 1 or 2 one collects gen 0 too).
+            GarbageCollections = GC.CollectionCount(0),
             ResidentBytes = resident,
             PeakResidentBytes = peak,
         };

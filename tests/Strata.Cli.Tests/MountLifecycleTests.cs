@@ -5,24 +5,14 @@ namespace Strata.Cli.Tests;
 /// <summary>The ways a Strata mount is made and ended: strata mount/umount, the mount helper form, umount(8), fusermount3 -u, SIGTERM.</summary>
 public sealed class MountLifecycleTests
 {
-    private static TempDir Layout()
-    {
-        var dir = new TempDir();
-        foreach (string d in new[] { "l0", "upper", "work", "overlay" }) dir.Make(d);
-        File.WriteAllText(dir["l0/hello"], "hello from l0\n");
-        return dir;
-    }
-
-    private const string Options = "lowerdir=./l0,upperdir=./upper,workdir=./work";
-
     [Theory]
     [InlineData("strata")]
     [InlineData("umount")]
     [InlineData("fusermount3")]
     public void MountIsLiveOnReturnAndEndsWithEachUnmount(string how) => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using TempDir dir = MountLayout.Create("hello from l0\n");
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
         // Live as soon as the command returned: no wait, no retry.
         Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
 
@@ -40,9 +30,9 @@ public sealed class MountLifecycleTests
     [Fact]
     public void MountHelperFormAndMountTypeFuseStrata() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create("hello from l0\n");
         // The form mount.fuse3 runs: strata SOURCE MOUNTPOINT -o OPTIONS
-        ProcessResult r = StrataCommand.Run(["demo-source", dir["overlay"], "-o", "rw,nosuid,nodev," + Options], workingDirectory: dir.Path);
+        ProcessResult r = StrataCommand.Run(["demo-source", dir["overlay"], "-o", "rw,nosuid,nodev," + MountLayout.Options], workingDirectory: dir.Path);
         try
         {
             Assert.True(r.ExitCode == 0, r.StandardError);
@@ -64,8 +54,8 @@ public sealed class MountLifecycleTests
         var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
         string[][] commands =
         [
-            ["mount", "-t", "fuse", wrapper + "#layers", dir["overlay"], "-o", Options],
-            ["mount.fuse3", "layers", dir["overlay"], "-t", "fuse.strata", "-o", Options],
+            ["mount", "-t", "fuse", wrapper + "#layers", dir["overlay"], "-o", MountLayout.Options],
+            ["mount.fuse3", "layers", dir["overlay"], "-t", "fuse.strata", "-o", MountLayout.Options],
         ];
         foreach (string[] command in commands)
         {
@@ -89,9 +79,9 @@ public sealed class MountLifecycleTests
     [Fact]
     public void SigtermUnmountsAForegroundServerCleanly() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create("hello from l0\n");
         var start = new ProcessStartInfo(StrataCommand.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", MountLayout.Options, dir["overlay"] }) start.ArgumentList.Add(a);
         using Process server = Process.Start(start)!;
         try
         {
@@ -115,7 +105,7 @@ public sealed class MountLifecycleTests
     [Fact]
     public void ReadOnlyMountWithLowersOnly() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create("hello from l0\n");
         dir.Make("l1");
         File.WriteAllText(dir["l1/hello"], "hello from l1\n");
         using var mount = StrataMount.Mount("lowerdir=./l1:./l0", dir["overlay"], dir.Path);
@@ -129,8 +119,8 @@ public sealed class MountLifecycleTests
     [Fact]
     public void DirectChangesInLayersShowThrough() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using TempDir dir = MountLayout.Create("hello from l0\n");
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
         Assert.False(File.Exists(dir["overlay/later"]));
         File.WriteAllText(dir["l0/later"], "added in the layer\n");
         Assert.Equal("added in the layer\n", File.ReadAllText(dir["overlay/later"]));
@@ -145,8 +135,8 @@ public sealed class MountLifecycleTests
     [Fact]
     public void StatsShowTheServersCounters() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using TempDir dir = MountLayout.Create("hello from l0\n");
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
         for (int i = 0; i < 50; i++) File.ReadAllText(dir["overlay/hello"]);
         ProcessResult r = StrataCommand.Run("stats", dir["overlay"]);
         Assert.True(r.ExitCode == 0, r.StandardError);
@@ -164,8 +154,8 @@ public sealed class MountLifecycleTests
     public void StatsShowHowRequestsComeIn(string option, string transport) => Bounded.Run(() =>
     {
         using var parameter = new UringParameter(enabled: true);
-        using TempDir dir = Layout();
-        using var mount = StrataMount.Mount(Options + option, dir["overlay"], dir.Path);
+        using TempDir dir = MountLayout.Create("hello from l0\n");
+        using var mount = StrataMount.Mount(MountLayout.Options + option, dir["overlay"], dir.Path);
         Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
         ProcessResult r = StrataCommand.Run("stats", dir["overlay"]);
         Assert.True(r.ExitCode == 0, r.StandardError);

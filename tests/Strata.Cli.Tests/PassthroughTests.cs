@@ -6,15 +6,7 @@ namespace Strata.Cli.Tests;
 /// </summary>
 public sealed class PassthroughTests
 {
-    private const string Options = "lowerdir=./l0,upperdir=./upper,workdir=./work";
     private const int MiB = 1 << 20;
-
-    private static TempDir Layout()
-    {
-        var dir = new TempDir();
-        foreach (string d in new[] { "l0", "upper", "work", "overlay" }) dir.Make(d);
-        return dir;
-    }
 
     private static byte[] RandomBytes(int length, int seed)
     {
@@ -26,10 +18,10 @@ public sealed class PassthroughTests
     [Fact]
     public void FileDataNeverReachesTheServer() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create();
         byte[] lower = RandomBytes(64 * MiB, 1);
         File.WriteAllBytes(dir["l0/big"], lower);
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
 
         long before = StrataCommand.RequestsHandled(dir["overlay"]);
         Assert.Equal(lower, File.ReadAllBytes(dir["overlay/big"]));
@@ -49,9 +41,9 @@ public sealed class PassthroughTests
     [Fact]
     public void WritingAFileThatIsOpenForReadingFromALowerLayerCopiesItUp() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create();
         File.WriteAllText(dir["l0/f"], "lower\n");
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
 
         using var reader = new FileStream(dir["overlay/f"], FileMode.Open, FileAccess.Read);
         Assert.Equal((byte)'l', (byte)reader.ReadByte());
@@ -69,11 +61,11 @@ public sealed class PassthroughTests
     [Fact]
     public void MappedWritesLandInTheUpperFile() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create();
         byte[] original = RandomBytes(MiB, 3);
         original[4096] = 0;
         File.WriteAllBytes(dir["l0/m"], original);
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
         using (var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(dir["overlay/m"], FileMode.Open, null, 0))
         using (var view = map.CreateViewAccessor())
         {

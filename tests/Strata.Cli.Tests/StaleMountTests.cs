@@ -6,21 +6,11 @@ namespace Strata.Cli.Tests;
 /// <summary>After kill -9 of the server the mount answers ENOTCONN; strata cleans it up instead of making the user do it.</summary>
 public sealed class StaleMountTests
 {
-    private const string Options = "lowerdir=./l0,upperdir=./upper,workdir=./work";
-
-    private static TempDir Layout()
-    {
-        var dir = new TempDir();
-        foreach (string d in new[] { "l0", "upper", "work", "overlay" }) dir.Make(d);
-        File.WriteAllText(dir["l0/hello"], "hello\n");
-        return dir;
-    }
-
     /// <summary>Mounts in the foreground in a child process and kills it with SIGKILL: a stale mount.</summary>
     private static void MakeStaleMount(TempDir dir)
     {
         var start = new ProcessStartInfo(StrataCommand.DotnetPath) { WorkingDirectory = dir.Path, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", Options, dir["overlay"] }) start.ArgumentList.Add(a);
+        foreach (string a in new[] { StrataCommand.DllPath, "mount", "-f", "-o", MountLayout.Options, dir["overlay"] }) start.ArgumentList.Add(a);
         using Process server = Process.Start(start)!;
         try
         {
@@ -44,16 +34,16 @@ public sealed class StaleMountTests
     [Fact]
     public void MountOverAStaleStrataMountCleansItUp() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create("hello\n");
         MakeStaleMount(dir);
-        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
         Assert.Equal("hello\n", File.ReadAllText(dir["overlay/hello"]));
     });
 
     [Fact]
     public void UmountCleansUpAStaleMount() => Bounded.Run(() =>
     {
-        using TempDir dir = Layout();
+        using TempDir dir = MountLayout.Create("hello\n");
         MakeStaleMount(dir);
         ProcessResult r = StrataCommand.Run("umount", dir["overlay"]);
         Assert.True(r.ExitCode == 0, r.StandardError);

@@ -17,6 +17,9 @@ public sealed record MountStats
     /// <summary>io_uring queues serving requests (one per CPU), or 0 when they come through /dev/fuse reads.</summary>
     public int IoUringQueues { get; init; }
 
+    /// <summary>Garbage collections the server's runtime has run (of any generation).</summary>
+    public long GarbageCollections { get; init; }
+
     /// <summary>VmHWM of the server process.</summary>
     public required long PeakResidentBytes { get; init; }
 
