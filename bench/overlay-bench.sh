@@ -46,10 +46,14 @@ run_workload() { # name unit fresh(yes/no) command...
   local name=$1 u=$2 fresh=$3; shift 3
   [[ -z $only || $only == *",$name,"* || $only == *",${name%%-*},"* ]] || return 0
   # The targets take turns within each repetition, so that a slow spell of the machine (its disk is a host
-  # file: writeback there can halve a run's throughput for seconds) falls on all of them, not on one.
+  # file: writeback there can halve a run's throughput for seconds) falls on all of them, not on one; and each
+  # repetition starts one target further on, so that none always runs right after the same one (seqwrite by
+  # hand, median of 5 pairs: kernel then Strata 0.89x, Strata then kernel 1.01x).
   local -A samples=()
+  local k n=${#targets[@]}
   for ((i = 0; i < repeats; i++)); do
-    for t in "${targets[@]}"; do
+    for ((k = 0; k < n; k++)); do
+      local t=${targets[(i + k) % n]}
       [ "$fresh" = yes ] && bench_remount "$root" "$t" "$strata_bin"
       samples[$t]+="$("$@" "$root/m-$t" "$t")"$'\n'
     done
