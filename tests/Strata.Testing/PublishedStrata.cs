@@ -1,9 +1,8 @@
 namespace Strata.Testing;
 
 /// <summary>
-/// The published strata (Native AOT, the binary users run):
-/// STRATA_PUBLISHED_BINARY when set (scripts/test.sh publishes once before the tests), else published here, once
-/// per test run, into a temporary dir.
+/// The published strata (Native AOT, the binary users run): STRATA_PUBLISHED_BINARY when set (scripts/test.sh
+/// publishes once before the tests), else published here, once per test run, into a temporary dir.
 /// </summary>
 public static class PublishedStrata
 {
@@ -21,7 +20,8 @@ public static class PublishedStrata
             return File.Exists(given) ? given : throw new FileNotFoundException($"STRATA_PUBLISHED_BINARY names '{given}', which does not exist");
         string root = RepositoryRoot();
         string output = Directory.CreateTempSubdirectory("strata-published-").FullName;
-        string rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        // The portable RID, as scripts/publish.sh gives it: a distribution's own .NET may report one of its own.
+        string rid = "linux-" + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
         ProcessResult r = ProcessRunner.Run(StrataCommand.DotnetPath,
             ["publish", System.IO.Path.Combine(root, "src/Strata.Cli"), "-c", "Release", "-r", rid, "-p:PublishAot=true", "-p:DebugType=none", "-o", output, "-nologo", "-v", "q"],
             TimeSpan.FromMinutes(10));
