@@ -59,14 +59,14 @@ public sealed class PublishedBinaryTests
         {
             ProcessResult r = PublishedStrata.Run(["mount", "-o", MountLayout.Options, dir["overlay"]], TimeSpan.FromSeconds(30), dir.Path);
             Assert.True(r.ExitCode == 0, r.StandardError);
-            long before = GarbageCollections(dir["overlay"]);
+            long before = StatsOutput.Counter(PublishedStrata.Run(["stats", dir["overlay"]]), "garbage collections");
             long after = before;
             for (int round = 0; round < 40 && after == before; round++)
             {
                 string d = Directory.CreateDirectory(dir[$"overlay/round{round}"]).FullName;
                 for (int i = 0; i < 2000; i++)
                     File.WriteAllBytes(Path.Combine(d, $"file-with-a-longer-name-{i}"), []);
-                after = GarbageCollections(dir["overlay"]);
+                after = StatsOutput.Counter(PublishedStrata.Run(["stats", dir["overlay"]]), "garbage collections");
             }
             Assert.True(after > before, $"no collection in the server after 80,000 new files ({before} before)");
             Assert.Equal("hello from l0\n", File.ReadAllText(dir["overlay/hello"]));
@@ -78,15 +78,6 @@ public sealed class PublishedBinaryTests
             Mounts.ForceCleanUp(dir["overlay"]);
         }
     });
-
-    private static long GarbageCollections(string mountPoint)
-    {
-        ProcessResult stats = PublishedStrata.Run(["stats", mountPoint]);
-        Assert.True(stats.ExitCode == 0, stats.StandardError);
-        var m = System.Text.RegularExpressions.Regex.Match(stats.StandardOutput, @"garbage collections:\s+(\d+)");
-        Assert.True(m.Success, stats.StandardOutput);
-        return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
 
     [Theory]
     [InlineData("lowerdir=./l0,upperdir=./upper,workdir=./work,bogus=1", 2, "unknown option 'bogus=1'")]

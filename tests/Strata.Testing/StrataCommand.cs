@@ -15,16 +15,7 @@ public static class StrataCommand
         ProcessRunner.Run(DotnetPath, new[] { DllPath }.Concat(args), timeout, workingDirectory: workingDirectory);
 
     /// <summary>The "requests handled" counter of a mount's server, as "strata stats" shows it.</summary>
-    public static long RequestsHandled(string mountPoint)
-    {
-        ProcessResult r = Run("stats", mountPoint);
-        if (r.ExitCode != 0)
-            throw new InvalidOperationException($"strata stats {mountPoint}: {r.StandardError}");
-        var m = System.Text.RegularExpressions.Regex.Match(r.StandardOutput, @"requests handled:\s+(\d+)");
-        if (!m.Success)
-            throw new InvalidOperationException($"strata stats {mountPoint} printed no request count: {r.StandardOutput}");
-        return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public static long RequestsHandled(string mountPoint) => StatsOutput.Counter(Run("stats", mountPoint), "requests handled");
 
     /// <summary>A shell script that runs this strata, for PATH lookups (mount -t fuse.strata finds "strata" on PATH).</summary>
     public static string WriteWrapperScript(string dir)
