@@ -24,6 +24,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     private readonly PassthroughMode _passthrough;
     private FuseChannel? _channel;
     private BackingFiles? _backing;
+    private bool _kernelMayOpenDirs;
 
     public UnionFuseAdapter(UnionFileSystem union, TimeSpan cacheTimeout = default, PassthroughMode passthrough = PassthroughMode.On)
     {
@@ -43,6 +44,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override void Init(FuseConnectionInfo info)
     {
+        _kernelMayOpenDirs = info.KernelFlags.HasFlag(FuseInitFlags.NoOpendirSupport);
         if (_channel is not null && _passthrough != PassthroughMode.Off && info.Flags.HasFlag(FuseInitFlags.Passthrough))
             _backing = new BackingFiles(_channel, _union, _passthrough);
     }
@@ -229,10 +231,14 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int OpenDir(in FuseRequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
     {
+        // While the layers are watched a dir needs no handle: ENOSYS has the kernel open dirs itself from now on, with
+        // no OPENDIR or RELEASEDIR (two of the three requests a warm find made per dir), keeping its cache of the
+        // listing as it would with our FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR. Reads then come with handle 0. The watcher
+        // drops that cache when a layer dir changes, the kernel itself when the mount changes the dir.
+        if (ValidSeconds > 0 && _kernelMayOpenDirs)
+            return -Errno.ENOSYS;
         int r = _union.OpenDir(CallerOf(ctx), nodeId, out ulong handle);
         open.Fh = handle;
-        // The kernel may keep the listing in its cache of the dir (and serve opens from it) while the layers are
-        // watched: the watcher drops it when a layer dir changes, the kernel itself when the mount changes it.
         if (ValidSeconds > 0)
             open.OpenFlags = FuseOpenFlags.CacheDir | FuseOpenFlags.KeepCache;
         return Math.Min(r, 0);
@@ -240,7 +246,7 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int ReadDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirentWriter writer)
     {
-        int r = _union.ReadDir(fh, offset, out MergedDirectory listing);
+        int r = BeginListing(nodeId, fh, offset, out MergedDirectory listing);
         if (r < 0) return r;
         // Offsets are positions in the listing, fixed for the handle: entry i is followed by offset i + 1.
         for (int i = (int)offset; i < listing.Count; i++)
@@ -248,12 +254,13 @@ public sealed class UnionFuseAdapter : FuseFileSystem
             if (!writer.TryAdd(listing.NameAt(i), listing.InodeAt(i), listing.TypeAt(i), i + 1))
                 break;
         }
+        EndListing(nodeId, fh, offset, listing);
         return 0;
     }
 
     public override int ReadDirPlus(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirentWriter writer)
     {
-        int r = _union.ReadDir(fh, offset, out MergedDirectory listing);
+        int r = BeginListing(nodeId, fh, offset, out MergedDirectory listing);
         if (r < 0) return r;
         bool cached = ValidSeconds > 0;
         bool fill = cached && _listings.Fill(ctx.Pid, nodeId);
@@ -279,13 +286,32 @@ public sealed class UnionFuseAdapter : FuseFileSystem
             }
             writer.TryAddPlus(entry, name, type, i + 1);
         }
+        EndListing(nodeId, fh, offset, listing);
         _listings.Unattributed(ctx.Pid, nodeId, unattributed);
         return 0;
     }
 
-    public override int ReleaseDir(in FuseRequestContext ctx, ulong nodeId, ulong fh) => _union.ReleaseDir(fh);
+    // Handle 0: a dir the kernel opened itself (see OpenDir); handles of ours start at 1.
+    private int BeginListing(ulong nodeId, ulong fh, long offset, out MergedDirectory listing) =>
+        fh == 0 ? _union.ReadDirectory(nodeId, offset, out listing) : _union.ReadDir(fh, offset, out listing);
 
-    public override int FsyncDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) => _union.FsyncDir(fh, dataOnly);
+    private void EndListing(ulong nodeId, ulong fh, long offset, MergedDirectory listing)
+    {
+        if (fh != 0)
+            return;
+        bool pastEnd = offset >= listing.Count;
+        // The layers went unwatched (a dir could not be marked) after the kernel began opening dirs itself: it would
+        // keep this listing for good. Its pages dropped before it hears the end, it finds its cache gone at the next
+        // open and reads the dir from here again.
+        if (pastEnd && ValidSeconds == 0)
+            _channel?.InvalidateInode(nodeId, 0, 0);
+        _union.EndDirectoryRead(nodeId, listing, pastEnd);
+    }
+
+    public override int ReleaseDir(in FuseRequestContext ctx, ulong nodeId, ulong fh) => fh == 0 ? 0 : _union.ReleaseDir(fh);
+
+    public override int FsyncDir(in FuseRequestContext ctx, ulong nodeId, ulong fh, bool dataOnly) =>
+        fh == 0 ? _union.FsyncDirectory(nodeId, dataOnly) : _union.FsyncDir(fh, dataOnly);
 
     public override int Fallocate(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode) =>
         _union.Fallocate(fh, mode, offset, length);

@@ -1,7 +1,8 @@
 namespace Strata.Union;
 
 /// <summary>
-/// One listing of a union directory ("." and ".." first), fixed for an open dir handle until it is rewound.
+/// One listing of a union directory ("." and ".." first), fixed for an open dir handle until it is rewound, or
+/// shared by the readers of a dir that is read without handles until one of them starts again at offset 0.
 /// Names are packed in one buffer. Listings are reused by the engine once their handle is done with them,
 /// so building one costs no allocation once the buffers have grown.
 /// </summary>
@@ -40,10 +41,18 @@ public sealed class MergedDirectory
         _namesUsed += name.Length;
     }
 
+    /// <summary>Readers copying from a listing shared by a dir's readers (see Handles.SharedListings).</summary>
+    internal int Readers { get; set; }
+
+    /// <summary>A shared listing no longer the dir's: it goes back to the pool once its last reader is done.</summary>
+    internal bool Retired { get; set; }
+
     /// <summary>Empties the listing for its next use (the buffers stay).</summary>
     internal void Reset()
     {
         Count = 0;
         _namesUsed = 0;
+        Readers = 0;
+        Retired = false;
     }
 }

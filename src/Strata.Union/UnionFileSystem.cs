@@ -29,6 +29,7 @@ public sealed class UnionFileSystem : IDisposable
     private readonly FileOpener _files;
     private readonly ImpureListing _impure;
     private readonly DirectoryHandles _dirHandles = new();
+    private readonly SharedListings _sharedListings;
     private LayerWatcher? _watcher;
     private bool _disposed;
 
@@ -45,6 +46,7 @@ public sealed class UnionFileSystem : IDisposable
         _xattrs = new XattrAccess(_engine);
         _files = new FileOpener(_engine);
         _impure = new ImpureListing(_engine);
+        _sharedListings = new SharedListings(_engine.Merge);
     }
 
     public bool IsReadOnly => _engine.Layers.IsReadOnly;
@@ -418,18 +420,66 @@ public sealed class UnionFileSystem : IDisposable
         }
     }
 
+    /// <summary>
+    /// A read of a dir without an open handle (a FUSE kernel that opens dirs itself): offset 0 lists the dir afresh,
+    /// a later offset reads on in the listing its last offset 0 made, which the dir's readers share. Give the listing
+    /// back with <see cref="EndDirectoryRead"/>.
+    /// </summary>
+    public int ReadDirectory(ulong node, long offset, out MergedDirectory listing)
+    {
+        listing = null!;
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(node, out Node dir);
+            if (rc < 0)
+                return rc;
+            MergedDirectory? current = offset == 0 ? null : _sharedListings.Current(dir);
+            if (current is null)
+            {
+                rc = BuildListing(dir, out current);
+                if (rc < 0)
+                {
+                    if (current is not null)
+                        _engine.Merge.Return(current);
+                    return rc;
+                }
+                _sharedListings.Replace(dir, current!);
+            }
+            SharedListings.Acquire(current!);
+            listing = current!;
+            return 0;
+        }
+    }
+
+    /// <summary>The reader of <see cref="ReadDirectory"/> is done with the listing; <paramref name="pastEnd"/>: it found nothing left in it.</summary>
+    public void EndDirectoryRead(ulong node, MergedDirectory listing, bool pastEnd)
+    {
+        lock (_engine.Gate)
+            _sharedListings.Release(node, listing, pastEnd);
+    }
+
     /// <summary>fsync of an open directory: its upper instance, where changes are made (nothing on a volatile mount); a lower-only dir has nothing to sync.</summary>
     public int FsyncDir(ulong handle, bool dataOnly)
     {
         lock (_engine.Gate)
         {
             DirectoryHandle? open = _dirHandles.Get(handle);
-            if (open is null)
-                return -Errno.EBADF;
-            Node dir = open.Node;
-            return dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? _engine.Layers.SyncUpper(dir.Dirs[0].Fd, dataOnly) : 0;
+            return open is null ? -Errno.EBADF : SyncDirectory(open.Node, dataOnly);
         }
     }
+
+    /// <summary>fsync of a directory opened without a handle (see <see cref="ReadDirectory"/>).</summary>
+    public int FsyncDirectory(ulong node, bool dataOnly)
+    {
+        lock (_engine.Gate)
+        {
+            int rc = _engine.GetDirectory(node, out Node dir);
+            return rc < 0 ? rc : SyncDirectory(dir, dataOnly);
+        }
+    }
+
+    private int SyncDirectory(Node dir, bool dataOnly) =>
+        dir.Dirs.Length > 0 && _engine.Layers.IsUpper(dir.Dirs[0].Layer) ? _engine.Layers.SyncUpper(dir.Dirs[0].Fd, dataOnly) : 0;
 
     public int ReleaseDir(ulong handle)
     {

@@ -1,3 +1,4 @@
+using System.Text;
 using Strata.Posix;
 
 namespace Strata.Cli.Tests;
@@ -124,6 +125,68 @@ public sealed class CachingTests
     });
 
     [Fact]
+    public void ADirListedBeforeIsListedAgainWithoutARequest() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        Assert.Equal(2, Directory.GetFileSystemEntries(dir["overlay/d"]).Length);
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
+        for (int i = 0; i < 100; i++)
+            Assert.Equal(2, Directory.GetFileSystemEntries(dir["overlay/d"]).Length);
+        long requests = StrataCommand.RequestsHandled(dir["overlay"]) - before;
+        // The kernel opens the dir itself (no OPENDIR, no RELEASEDIR) and lists it from its cache.
+        Assert.True(requests < 10, $"{requests} requests for 100 listings of a dir listed before");
+    });
+
+    [Fact]
+    public void ReadersTakingTurnsOnOneDirEachSeeEveryNameOnce() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        dir.Make("l0/big");
+        dir.Make("l1/big");
+        for (int i = 0; i < 1500; i++)
+            File.WriteAllText(dir[$"l{i % 2}/big/entry-with-a-longish-name-{i}"], "x");
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        string[] expected = Enumerable.Range(0, 1500).Select(i => $"entry-with-a-longish-name-{i}").Order(StringComparer.Ordinal).ToArray();
+        // Never listed yet, so the server answers every page. Small getdents buffers, so that each reader's pages
+        // come in many requests: the first reader stops after a few, a second one starts at offset 0 and reads all,
+        // the first goes on from where it was, then starts over.
+        int first = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, dir["overlay/big"], OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        int second = Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, dir["overlay/big"], OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        Assert.True(first >= 0 && second >= 0, "could not open the merged dir");
+        try
+        {
+            var firstNames = new List<string>();
+            var firstReader = new DirectoryEnumerator(first, new byte[600]);
+            while (firstNames.Count < 100 && firstReader.MoveNext())
+                firstNames.Add(Encoding.UTF8.GetString(firstReader.Name));
+            Assert.Equal(expected, ReadNames(second));
+            while (firstReader.MoveNext())
+                firstNames.Add(Encoding.UTF8.GetString(firstReader.Name));
+            Assert.Equal(0, firstReader.Error);
+            Assert.Equal(expected, firstNames.Order(StringComparer.Ordinal));
+            Assert.Equal(0, DirectoryEnumerator.Rewind(first));
+            Assert.Equal(expected, ReadNames(first));
+        }
+        finally
+        {
+            Posix.Posix.Close(first);
+            Posix.Posix.Close(second);
+        }
+    });
+
+    /// <summary>The names of the dir from the fd's offset on, sorted, read with a small buffer.</summary>
+    private static string[] ReadNames(int fd)
+    {
+        var names = new List<string>();
+        var entries = new DirectoryEnumerator(fd, new byte[600]);
+        while (entries.MoveNext())
+            names.Add(Encoding.UTF8.GetString(entries.Name));
+        Assert.Equal(0, entries.Error);
+        return names.Order(StringComparer.Ordinal).ToArray();
+    }
+
+    [Fact]
     public void LongListingsCarryTheAttributesOfEveryEntry() => Bounded.Run(() =>
     {
         using TempDir dir = Layout();
@@ -174,7 +237,7 @@ public sealed class CachingTests
         });
         long requests = StrataCommand.RequestsHandled(dir["overlay"]) - before;
         // The second dir's names are looked up one by one (a LOOKUP each), the others come with the listing: a
-        // few requests per dir (open, pages, release) and the one dir's LOOKUPs; never one per file.
+        // few requests per dir (its pages) and the one dir's LOOKUPs; never one per file.
         Assert.True(requests < FilesPerDir + Dirs * 8, $"{requests} requests to list and stat {Dirs * FilesPerDir} files");
     });
 
