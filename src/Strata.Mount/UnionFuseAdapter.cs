@@ -248,7 +248,8 @@ public sealed class UnionFuseAdapter : FuseFileSystem
     {
         int r = BeginListing(nodeId, fh, offset, out MergedDirectory listing);
         if (r < 0) return r;
-        // Offsets are positions in the listing, fixed for the handle: entry i is followed by offset i + 1.
+        // Offsets are positions in the listing (the handle's, or the one the dir's readers share): entry i is followed
+        // by offset i + 1.
         for (int i = (int)offset; i < listing.Count; i++)
         {
             if (!writer.TryAdd(listing.NameAt(i), listing.InodeAt(i), listing.TypeAt(i), i + 1))
