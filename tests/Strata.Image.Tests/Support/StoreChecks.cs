@@ -67,8 +67,13 @@ public static class StoreChecks
         if (afterPrune && Directory.Exists(layout.BlobsDir))
         {
             ISet<Digest> reachable = new OciLayoutStore(layout).Reachable();
+            // An image record holds its config and its manifest, as prune keeps them: a pull killed after it saved
+            // the record and before it tagged the manifest in index.json leaves a record whose manifest only it names.
             foreach (ImageRecord image in images.All())
+            {
                 reachable.Add(Digest.Parse(image.Id));
+                reachable.Add(Digest.Parse(image.ManifestDigest));
+            }
             foreach (LayerRecord layer in records.Where(l => l.BlobDigest is not null))
                 reachable.Add(Digest.Parse(layer.BlobDigest!));
             foreach (string blob in Directory.EnumerateFiles(layout.BlobsDir))
