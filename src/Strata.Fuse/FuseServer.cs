@@ -239,7 +239,7 @@ public sealed class FuseServer
     private void RingLoop(int index)
     {
         int queue = index % ringQueues;
-        var worker = new FuseRingWorker(deviceFd, queue, RingPayloadCapacity);
+        var worker = new FuseRingWorker(deviceFd, queue, RingPayloadCapacity, options.IoUringPoll);
         try
         {
             int r = worker.Prepare();

@@ -89,6 +89,14 @@ public sealed class FuseServerOptions
     public int IoUringThreadsPerQueue { get; init; } = 2;
 
     /// <summary>
+    /// With <see cref="IoUring"/>: how long a ring thread stays awake for the next request after a reply before it
+    /// sleeps, yielding its CPU to anyone who wants it meanwhile; zero (the default) sleeps at once. A thread that
+    /// sleeps costs a caller making one request after another two wake-ups a round trip, which may each have to
+    /// bring a halted CPU back.
+    /// </summary>
+    public TimeSpan IoUringPoll { get; init; }
+
+    /// <summary>
     /// The fusectl connection number of this session (see <see cref="FuseMount.ConnectionId"/>). Only
     /// <see cref="FuseServer.Stop"/> needs it: the only way to wake readers blocked in read() is to end the connection.
     /// </summary>

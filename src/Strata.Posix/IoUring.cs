@@ -169,9 +169,20 @@ public sealed unsafe class IoUring : IDisposable
     /// Submits what <see cref="NextSqe"/> queued and waits until at least one completion is there. 0 or a negative
     /// errno (EINTR: a signal; call again).
     /// </summary>
-    public int SubmitAndWait()
+    public int SubmitAndWait() => Enter(1);
+
+    /// <summary>
+    /// Submits what <see cref="NextSqe"/> queued and takes in the completions the kernel has ready, without waiting:
+    /// with DEFER_TASKRUN a completion reaches the ring only inside io_uring_enter. 0 or a negative errno.
+    /// </summary>
+    public int SubmitAndPeek() => Enter(0);
+
+    /// <summary>Whether a completion is waiting on the ring (<see cref="TryTakeCompletion"/> would take one).</summary>
+    public bool HasCompletion => *cqHead != Volatile.Read(ref *cqTail);
+
+    private int Enter(uint waitFor)
     {
-        long r = Libc.syscall6(SysEnter, fd, pendingSubmissions, 1, EnterGetEvents, 0, 0);
+        long r = Libc.syscall6(SysEnter, fd, pendingSubmissions, waitFor, EnterGetEvents, 0, 0);
         if (r < 0)
             return -Errno.Last;
         pendingSubmissions -= (uint)Math.Min(r, pendingSubmissions);

@@ -63,6 +63,38 @@ public class IoUringTests
     }
 
     [Fact]
+    public void RingThreadsThatStayAwakeBetweenRequestsAnswerTheSame()
+    {
+        using var parameter = new UringParameter(enabled: true);
+        var fs = new MemoryFileSystem();
+        using var m = new MountedFileSystem(fs, readdirPlus: true, ioUring: true, ioUringPoll: TimeSpan.FromMicroseconds(500));
+        Assert.True(m.Server.UsesIoUring);
+
+        ExerciseFiles(m);
+        LifecycleTests.AssertEnded(m, fs, unmount: true);
+    }
+
+    [Fact]
+    public void RingThreadsStayAwakeOnlyAMomentAfterTheLastRequest()
+    {
+        using var parameter = new UringParameter(enabled: true);
+        using var m = new MountedFileSystem(new MemoryFileSystem(), ioUring: true, ioUringPoll: TimeSpan.FromMilliseconds(10));
+        Assert.True(m.Server.UsesIoUring);
+        File.WriteAllText(m.PathOf("f"), "x");
+        for (int i = 0; i < 2000; i++)
+            AskAbsentXattr(m.PathOf("f"));
+        long busy = RingThreadTicks();
+
+        // Each thread stays awake 10 ms after its last reply at most; a thread that never went back to sleep would
+        // spend the whole second on its CPU (100 ticks of 10 ms).
+        Thread.Sleep(50);
+        long before = RingThreadTicks();
+        Thread.Sleep(1000);
+        long after = RingThreadTicks();
+        Assert.True(before >= busy && after - before <= 3, $"the ring threads used {after - before} ticks of CPU time in the second after the last request");
+    }
+
+    [Fact]
     public void WithoutTheKernelParameterTheSessionRunsOnDevFuse()
     {
         using var parameter = new UringParameter(enabled: false);
@@ -144,6 +176,30 @@ public class IoUringTests
         fixed (byte* pp = p)
         fixed (byte* name = "user.absent\0"u8)
             Libc.getxattr(pp, name, null, 0);
+    }
+
+    /// <summary>The CPU time (user and system, in clock ticks) the ring threads of this process have used.</summary>
+    private static long RingThreadTicks()
+    {
+        long ticks = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith("fuse-ring-", StringComparison.Ordinal))
+                    continue;
+                // "pid (comm) state ..." : utime and stime are the 12th and 13th fields after the comm.
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+        return ticks;
     }
 
     private static bool WaitNoRingThreads()

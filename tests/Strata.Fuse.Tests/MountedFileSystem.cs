@@ -10,7 +10,7 @@ internal sealed class MountedFileSystem : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false, TimeSpan? requestTimeout = null, bool ioUring = false)
+    public MountedFileSystem(FuseFileSystem fs, bool readdirPlus = false, bool debug = false, TextWriter? log = null, int threads = 0, bool fusermount = false, bool passthrough = false, TimeSpan? requestTimeout = null, bool ioUring = false, TimeSpan ioUringPoll = default)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("strata-fuse-test-").FullName;
         if (!Directory.StartsWith("/tmp/", StringComparison.Ordinal))
@@ -34,6 +34,7 @@ internal sealed class MountedFileSystem : IDisposable
                 RequestTimeout = requestTimeout,
                 AutoInvalidateData = true,
                 IoUring = ioUring,
+                IoUringPoll = ioUringPoll,
             });
             Server.Start();
             // The kernel sends INIT only after mount(2) returns; what INIT settles (Server.Connection) is known once it is answered.

@@ -6,7 +6,8 @@ namespace Strata.Fuse.Uring;
 /// <summary>
 /// One thread's ring entry of FUSE over io_uring: the thread stays on the CPU of its queue, so a request made on
 /// that CPU wakes a server thread there (no cross-CPU wake-up on the way in or out), and each round trip is one
-/// io_uring_enter that hands in the last reply and sleeps until the next request. The kernel writes a request as
+/// io_uring_enter that hands in the last reply and sleeps until the next request, after a moment awake for it
+/// (<see cref="RingPoll"/>). The kernel writes a request as
 /// its header, its first argument and a payload in separate places; the worker puts them together as
 /// read(/dev/fuse) would have given them, so the <see cref="FuseDispatcher"/> handles both transports alike.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed unsafe class FuseRingWorker : IDisposable
     private IoVec* buffers;
     // Whether the connection is gone: only then is the kernel sure to be done with the buffers.
     private bool ended = true;
+    private RingPoll poll;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct IoVec
@@ -35,11 +37,13 @@ internal sealed unsafe class FuseRingWorker : IDisposable
         public nuint Length;
     }
 
-    public FuseRingWorker(int deviceFd, int queue, int payloadCapacity)
+    /// <summary>A worker for <paramref name="queue"/>; pollWindow: how long it stays awake for its next request after a reply (see <see cref="RingPoll"/>).</summary>
+    public FuseRingWorker(int deviceFd, int queue, int payloadCapacity, TimeSpan pollWindow)
     {
         this.deviceFd = deviceFd;
         this.queue = queue;
         this.payloadCapacity = payloadCapacity;
+        poll = new RingPoll(pollWindow);
     }
 
     /// <summary>
@@ -101,7 +105,9 @@ internal sealed unsafe class FuseRingWorker : IDisposable
         bool registered = false;
         while (true)
         {
-            int e = r.SubmitAndWait();
+            // Registration may be refused until INIT's reply is in (EAGAIN below): no waiting awake before that.
+            int e = registered ? poll.AwaitAwake(r) : 0;
+            e = e == 0 ? r.SubmitAndWait() : Math.Min(e, 0);
             if (e == -Errno.EINTR)
                 continue;
             if (e < 0)
