@@ -78,6 +78,7 @@ public sealed class OverlayMount : IDisposable
             AtomicOpenTruncate = false,
             HandleKillPrivV2 = false,
             IoUring = options.IoUring,
+            IoUringPoll = options.IoUringPoll,
             Debug = debugLog is not null,
             Log = debugLog,
         });

@@ -34,6 +34,15 @@ public sealed record OverlayOptions
     public bool IoUring { get; init; } = true;
 
     /// <summary>
+    /// From "io_uring_poll=MICROSECONDS": with io_uring, how long a server thread stays awake for the next request
+    /// after a reply (yielding its CPU to anyone who wants it) before it sleeps; 0 sleeps at once.
+    /// </summary>
+    public TimeSpan IoUringPoll { get; init; } = DefaultIoUringPoll;
+
+    /// <summary>The default of <see cref="IoUringPoll"/>: longer than a program's own work between two calls.</summary>
+    public static readonly TimeSpan DefaultIoUringPoll = TimeSpan.FromMicroseconds(300);
+
+    /// <summary>
     /// "volatile": nothing is synced to the upper dir (copy-ups, fsync and fdatasync through the mount), and the work
     /// dir is marked (work/incompat/volatile) so that no later mount, the kernel's or Strata's, takes it until the
     /// marker is removed. Only with an upper dir (the kernel ignores it without one).

@@ -57,6 +57,7 @@ public static class OverlayOptionsParser
         TimeSpan? requestTimeout = null;
         PassthroughMode passthrough = PassthroughMode.On;
         bool kernelCache = true, ioUring = true;
+        TimeSpan ioUringPoll = OverlayOptions.DefaultIoUringPoll;
         bool readOnly = false, debug = false, volatileUpper = false;
         ulong flags = 0;
         var features = OverlayFeatures.Default;
@@ -121,6 +122,9 @@ public static class OverlayOptionsParser
                     case "io_uring":
                         ioUring = ParseOnOff(key, value);
                         break;
+                    case "io_uring_poll":
+                        ioUringPoll = ParsePoll(value);
+                        break;
                     case "redirect_dir":
                         features = features with { RedirectDir = ParseRedirectDir(value) };
                         break;
@@ -149,6 +153,7 @@ public static class OverlayOptionsParser
             Passthrough = passthrough,
             KernelCache = kernelCache,
             IoUring = ioUring,
+            IoUringPoll = ioUringPoll,
             Debug = debug,
             Features = features,
             // As the kernel: meaningless (and ignored) without an upper dir.
@@ -218,6 +223,14 @@ public static class OverlayOptionsParser
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) && seconds is >= 1 and <= ushort.MaxValue
             ? TimeSpan.FromSeconds(seconds)
             : throw Invalid($"'request_timeout={value}' must be a whole number of seconds from 1 to 65535");
+
+    private static TimeSpan ParsePoll(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int microseconds) && microseconds <= MaxPollMicroseconds
+            ? TimeSpan.FromMicroseconds(microseconds)
+            : throw Invalid($"'io_uring_poll={value}' must be a whole number of microseconds from 0 (no polling) to {MaxPollMicroseconds}");
+
+    // Longer would keep a CPU busy for a caller that has long stopped asking.
+    private const int MaxPollMicroseconds = 10_000;
 
     private static string RequireValue(string key, string? value) =>
         string.IsNullOrEmpty(value) ? throw Invalid($"'{key}=' needs a directory") : value;

@@ -104,10 +104,20 @@ public sealed class OverlayOptionsParserTests
     public void IoUringMode(string options, bool ioUring) => Assert.Equal(ioUring, Parse(options).IoUring);
 
     [Theory]
+    [InlineData("lowerdir=/l", 300)]
+    [InlineData("lowerdir=/l,io_uring_poll=0", 0)]
+    [InlineData("lowerdir=/l,io_uring_poll=50,io_uring_poll=10000", 10000)]
+    public void IoUringPollWindow(string options, int microseconds) =>
+        Assert.Equal(TimeSpan.FromMicroseconds(microseconds), Parse(options).IoUringPoll);
+
+    [Theory]
     [InlineData("lowerdir=/l,io_uring=yes", "'io_uring=yes' is neither on nor off")]
     [InlineData("lowerdir=/l,io_uring", "'io_uring=' is neither on nor off")]
     [InlineData("lowerdir=/l,passthrough=lower", "passthrough=lower")]
     [InlineData("lowerdir=/l,cache=maybe", "cache=maybe")]
+    [InlineData("lowerdir=/l,io_uring_poll=10001", "'io_uring_poll=10001' must be a whole number of microseconds from 0")]
+    [InlineData("lowerdir=/l,io_uring_poll=-1", "'io_uring_poll=-1' must be")]
+    [InlineData("lowerdir=/l,io_uring_poll", "'io_uring_poll=' must be")]
     [InlineData("lowerdir=/l,request_timeout=0", "request_timeout=0")]
     [InlineData("lowerdir=/l,request_timeout=x", "whole number of seconds")]
     [InlineData("lowerdir=/l,bogus", "unknown option 'bogus'")]
