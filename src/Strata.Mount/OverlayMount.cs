@@ -111,6 +111,8 @@ public sealed class OverlayMount : IDisposable
             IoUringQueues = _server.IoUringQueues,
             // Every collection counts as one of generation 0 (a gen 1 or 2 one collects gen 0 too).
             GarbageCollections = GC.CollectionCount(0),
+            LayerEvents = _union.WatchCounters.Events,
+            LayerEventReads = _union.WatchCounters.Reads,
             ResidentBytes = resident,
             PeakResidentBytes = peak,
         };

@@ -74,6 +74,9 @@ public sealed class UnionFileSystem : IDisposable
     /// </summary>
     public bool ChangesAreWatched => _watcher is { Complete: true };
 
+    /// <summary>What the layer watcher has read so far; zeros while the layers are not watched.</summary>
+    public WatchCounters WatchCounters => _watcher?.Counters ?? default;
+
     // ---- names ----
 
     public int Lookup(ulong parent, ReadOnlySpan<byte> name, out ulong node, out StatX attr)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Strata.Posix;
 
@@ -277,4 +278,24 @@ public sealed class CachingTests
         if (failure is not null)
             throw new InvalidOperationException("the walk failed", failure);
     }
+
+    [Fact]
+    public void TheWatcherReadsABurstOfChangesAMomentsWorthAtATime() => Bounded.Run(() =>
+    {
+        using TempDir dir = Layout();
+        using var mount = StrataMount.Mount(Options, dir["overlay"], dir.Path);
+        dir.Make("overlay/burst");
+        var window = Stopwatch.StartNew();
+        ProcessResult before = StrataCommand.Run("stats", dir["overlay"]);
+        for (int i = 0; i < 2000; i++)
+            File.WriteAllBytes(dir[$"overlay/burst/f{i}"], [1]);
+        ProcessResult after = StrataCommand.Run("stats", dir["overlay"]);
+        window.Stop();
+        long events = StatsOutput.Counter(after, "layer watcher events") - StatsOutput.Counter(before, "layer watcher events");
+        long reads = StatsOutput.Counter(after, "layer watcher reads") - StatsOutput.Counter(before, "layer watcher reads");
+        // Every create made in the watched upper dir is an event; the watcher pauses a millisecond after each
+        // read, so however fast they come it cannot have read more often than the window had milliseconds.
+        Assert.True(events >= 2000, $"{events} events read for 2000 files created in a watched dir");
+        Assert.True(reads <= window.Elapsed.TotalMilliseconds + 1, $"{reads} reads for {events} events in {window.Elapsed.TotalMilliseconds:0} ms");
+    });
 }

@@ -21,6 +21,8 @@ internal static class StatsCommand
             : "requests come through:       /dev/fuse reads");
         double perRequest = stats.RequestsHandled == 0 ? 0 : (double)stats.AllocatedBytesOnRequestPath / stats.RequestsHandled;
         Console.WriteLine(string.Create(c, $"allocated on request path:   {stats.AllocatedBytesOnRequestPath} bytes ({perRequest:0.###} per request)"));
+        Console.WriteLine(string.Create(c, $"layer watcher events:        {stats.LayerEvents}"));
+        Console.WriteLine(string.Create(c, $"layer watcher reads:         {stats.LayerEventReads}"));
         Console.WriteLine(string.Create(c, $"garbage collections:         {stats.GarbageCollections}"));
         Console.WriteLine(string.Create(c, $"resident memory:             {stats.ResidentBytes / 1048576.0:0.0} MB (peak {stats.PeakResidentBytes / 1048576.0:0.0} MB)"));
         return ExitCodes.Ok;

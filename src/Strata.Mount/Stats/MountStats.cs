@@ -20,6 +20,11 @@ public sealed record MountStats
     /// <summary>Garbage collections the server's runtime has run (of any generation).</summary>
     public long GarbageCollections { get; init; }
 
+    /// <summary>fanotify events the layer watcher has read (the server's own included) and the reads that brought them.</summary>
+    public long LayerEvents { get; init; }
+
+    public long LayerEventReads { get; init; }
+
     /// <summary>VmHWM of the server process.</summary>
     public required long PeakResidentBytes { get; init; }
 

@@ -12,9 +12,19 @@ namespace Strata.Union.Watching;
 /// Changes made by this process (the engine itself) are skipped: the kernel saw those go through the mount.
 /// One thread reads the events; it takes the engine's lock only to map them to nodes.
 /// </summary>
+/// <remarks>
+/// Most events on a busy mount are the engine's own (every create, chown or close it makes in the upper dir),
+/// and waking this thread for each one cost the mount more than the work of skipping them: the wake-up lands on
+/// the thread that made the change, and each read takes the lock the requests need. So after a read the thread
+/// lets events gather for <see cref="Gather"/> before it looks again: a burst is read a millisecond's worth at a
+/// time, while a change after a quiet spell still wakes it at once.
+/// </remarks>
 internal sealed class LayerWatcher : IDisposable
 {
     private const int BufferSize = 64 * 1024;
+
+    /// <summary>How long events gather between two reads: the most a change behind the union's back waits to be seen, beyond its read.</summary>
+    internal static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(1);
 
     private readonly Engine _engine;
     private readonly IUnionChangeSink _sink;
@@ -25,6 +35,8 @@ internal sealed class LayerWatcher : IDisposable
     private readonly ChangeBatch _batch = new();
     private readonly Thread _thread;
     private bool _disposed;
+    private long _reads;
+    private long _events;
 
     private LayerWatcher(Engine engine, IUnionChangeSink sink, int group, int wake)
     {
@@ -38,6 +50,9 @@ internal sealed class LayerWatcher : IDisposable
 
     /// <summary>False once some layer dir could not be watched (so a change there could go unseen).</summary>
     public bool Complete => _marks.Complete;
+
+    /// <summary>Events read so far (the engine's own included) and the reads they took.</summary>
+    public WatchCounters Counters => new(Volatile.Read(ref _events), Volatile.Read(ref _reads));
 
     /// <summary>Starts watching every layer dir the nodes hold now and will hold; null where fanotify is not available.</summary>
     public static LayerWatcher? Start(Engine engine, IUnionChangeSink sink)
@@ -83,17 +98,24 @@ internal sealed class LayerWatcher : IDisposable
             if (n <= 0)
                 return;
             _batch.Clear();
+            int events;
             lock (_engine.Gate)
-                Translate(buffer.AsSpan(0, n));
+                events = Translate(buffer.AsSpan(0, n));
             _batch.SendTo(_sink);
+            Volatile.Write(ref _events, _events + events);
+            Volatile.Write(ref _reads, _reads + 1);
+            Thread.Sleep(Gather);
         }
     }
 
-    private void Translate(ReadOnlySpan<byte> events)
+    /// <returns>The number of events read.</returns>
+    private int Translate(ReadOnlySpan<byte> events)
     {
+        int count = 0;
         var reader = new FanotifyEventReader(events);
         while (reader.MoveNext())
         {
+            count++;
             if ((reader.Mask & Fanotify.FAN_Q_OVERFLOW) != 0)
             {
                 EverythingChanged();
@@ -109,6 +131,7 @@ internal sealed class LayerWatcher : IDisposable
                     EntryChanged(node, layer, reader.Name, reader.Mask);
             }
         }
+        return count;
     }
 
     // The dir itself changed (its attributes, or xattrs: an opaque mark, say) or went away: its merge may differ.
