@@ -121,8 +121,10 @@ run_workload create s yes w_create
 run_workload delete s yes w_delete
 
 # 5. Copy-up: append to 1k lower files of 64 KiB; first write to a 1 GiB lower file.
-w_append() { bench_time bash -c 'for f in "$0"/append/*; do echo x >> "$f"; done' "$1"; }
-w_first_write() { bench_time bash -c 'printf x | dd of="$0/big/file" bs=1 seek=4096 conv=notrunc status=none' "$1"; }
+# Written back first, as for seqwrite: a copy-up is synced (as the kernel's is), and that sync must not also pay for
+# the data and freed blocks the previous target's run left behind.
+w_append() { sync; bench_time bash -c 'for f in "$0"/append/*; do echo x >> "$f"; done' "$1"; }
+w_first_write() { sync; bench_time bash -c 'printf x | dd of="$0/big/file" bs=1 seek=4096 conv=notrunc status=none' "$1"; }
 run_workload copyup-append s yes w_append
 run_workload copyup-1g s yes w_first_write
 
