@@ -149,7 +149,7 @@ bench_mount_latency() {
 bench_server_rss_mb() {
   local t=$1 m=$2 pid
   case $t in
-    strata) pid=$(pgrep -f -- "--serve-detached .* $m\$" | head -n 1) ;;
+    strata) pid=$(pgrep -f -- "strata (mount|--serve-detached) .* $m\$" | head -n 1) ;;
     fuse-overlayfs) pid=$(pgrep -f -- "fuse-overlayfs .* $m\$" | head -n 1) ;;
     *) echo nan; return ;;
   esac

@@ -25,6 +25,10 @@ public sealed class PublishedBinaryTests
 
             List<int> servers = Mounts.ServerPids(dir["overlay"]);
             int server = Assert.Single(servers);
+            // Forked by the command before its runtime started (Native/early_fork.c), not started again as a second
+            // executable with the hidden flag: its command line is the one the command was given.
+            string[] serverArgv = File.ReadAllText($"/proc/{server}/cmdline").Split('\0');
+            Assert.Equal("mount", serverArgv[1]);
             var descriptors = Directory.GetFileSystemEntries($"/proc/{server}/fd").Select(fd => new FileInfo(fd).LinkTarget).ToList();
             Assert.DoesNotContain(marker, descriptors);
             Assert.Equal("/dev/null", new FileInfo($"/proc/{server}/fd/0").LinkTarget);
