@@ -7,6 +7,8 @@ namespace Strata.Cli;
 /// Running the server in the background. .NET cannot fork, so the command starts itself again with a hidden
 /// flag; the child mounts, writes one line on its stdout ("READY", or "ERROR code message") and then detaches
 /// from the terminal and from that pipe. The parent returns only after that line, with the child's verdict.
+/// The published binary does the parent's part before its runtime starts (Native/early_fork.c): it forks, and the
+/// child comes here as if started with the flag; only the JIT build (dotnet strata.dll) starts itself again.
 /// </summary>
 internal static class Daemon
 {
