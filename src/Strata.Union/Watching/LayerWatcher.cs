@@ -24,7 +24,7 @@ internal sealed class LayerWatcher : IDisposable
     private const int BufferSize = 64 * 1024;
 
     /// <summary>How long events gather between two reads: the most a change behind the union's back waits to be seen, beyond its read.</summary>
-    internal static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(1);
 
     private readonly Engine _engine;
     private readonly IUnionChangeSink _sink;
