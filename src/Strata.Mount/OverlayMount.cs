@@ -4,6 +4,7 @@ using Strata.Mount.Stats;
 using Strata.Posix;
 using Strata.Union;
 using Strata.Union.Options;
+using Strata.Union.Watching;
 
 namespace Strata.Mount;
 
@@ -102,6 +103,7 @@ public sealed class OverlayMount : IDisposable
     public MountStats Snapshot()
     {
         var (resident, peak) = ProcessMemory.Read();
+        WatchCounters watched = _union.WatchCounters;
         return new MountStats
         {
             MountPoint = MountPoint,
@@ -111,8 +113,8 @@ public sealed class OverlayMount : IDisposable
             IoUringQueues = _server.IoUringQueues,
             // Every collection counts as one of generation 0 (a gen 1 or 2 one collects gen 0 too).
             GarbageCollections = GC.CollectionCount(0),
-            LayerEvents = _union.WatchCounters.Events,
-            LayerEventReads = _union.WatchCounters.Reads,
+            LayerEvents = watched.Events,
+            LayerEventReads = watched.Reads,
             ResidentBytes = resident,
             PeakResidentBytes = peak,
         };

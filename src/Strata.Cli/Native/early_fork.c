@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,5 +169,7 @@ __attribute__((constructor)) static void strata_early_fork(int argc, char **argv
     close(null);
     close(out[1]);
     close(err[1]);
+    // As the runtime does: a caller that closed its end of our stderr must not kill us before the verdict.
+    signal(SIGPIPE, SIG_IGN);
     wait_for_verdict(child, out[0], err[0]);
 }
