@@ -223,7 +223,8 @@ bench_write_results() {
   local file=$1 cmd=$2 scale=$3 repeats=$4
   local -n vals=$5
   local -n units=$6
-  shift 6
+  local -n raw=$7
+  shift 7
   {
     echo "# Benchmark results"
     echo
@@ -245,6 +246,20 @@ bench_write_results() {
     for name in "${BENCH_ORDER[@]}"; do
       printf '| %s | %s |' "$name" "${units[$name]}"
       for t in "$@"; do printf ' %s |' "$(bench_cell "${vals[$t,$name]}" "${vals[kernel,$name]}")"; done
+      echo
+    done
+    echo
+    echo "Every sample, in the order of the repetitions (each repetition starts one target further on):"
+    echo
+    printf '| workload |'
+    for t in "$@"; do printf ' %s |' "$t"; done
+    echo
+    printf '| --- |'
+    for t in "$@"; do printf ' --- |'; done
+    echo
+    for name in "${BENCH_ORDER[@]}"; do
+      printf '| %s |' "$name"
+      for t in "$@"; do printf ' %s |' "${raw[$t,$name]:--}"; done
       echo
     done
   } > "$file"

@@ -38,7 +38,7 @@ tar -cf "$tarball" -C / usr/include usr/share/perl5 2>/dev/null || true
 echo "# layers ready: $(du -sh "$lower" | cut -f1), tarball $(du -h "$tarball" | cut -f1)"
 
 targets=(plain kernel fuse-overlayfs strata)
-declare -A value unit
+declare -A value unit samples_of
 BENCH_ORDER=()
 
 # A workload: name, unit, a "prepare" step run untimed before each repetition, and the timed step.
@@ -60,6 +60,7 @@ run_workload() { # name unit fresh(yes/no) command...
   done
   for t in "${targets[@]}"; do
     value[$t,$name]=$(printf '%s' "${samples[$t]}" | bench_median)
+    samples_of[$t,$name]=$(printf '%s' "${samples[$t]}" | paste -sd ' ')
   done
   unit[$name]=$u
   BENCH_ORDER+=("$name")
@@ -148,7 +149,7 @@ w_git() { git -C "$1/repo" status --porcelain >/dev/null; bench_time git -C "$1/
 run_workload git-status s no w_git
 
 if [ -n "$results" ]; then
-  bench_write_results "$results" "$0 $*" "$scale" "$repeats" value unit "${targets[@]}"
+  bench_write_results "$results" "$0 $*" "$scale" "$repeats" value unit samples_of "${targets[@]}"
   bench_strata_transport "$strata_bin" "$root/m-strata" >> "$results"
   echo "# results written to $results"
 fi
