@@ -16,8 +16,9 @@ public enum AttrChangeFlags
     /// <summary>Handle holds an open file handle to use (truncate through it).</summary>
     Handle = 64,
     /// <summary>
-    /// A write (or fallocate, copy_file_range) by the caller is about to change the file (the VFS's
-    /// file_remove_privs): drop the set-id bits the caller may not keep, with no permission check of its own.
+    /// A write (or fallocate, copy_file_range, truncate) by a caller without CAP_FSETID is about to change the file
+    /// (the VFS's file_remove_privs): drop suid, setgid with group-exec, and setgid without it when the caller is
+    /// outside the file's group, with no permission check of its own. Only for a regular file.
     /// </summary>
     KillSetId = 128,
 }

@@ -15,7 +15,7 @@ internal sealed class AttributeChanger(Engine engine)
     {
         if (engine.Layers.IsReadOnly)
             return -Errno.EROFS;
-        int rc = SetgidDropped(caller, node, change, out uint dropped);
+        int rc = SetIdDropped(caller, node, change, out uint dropped);
         if (rc < 0)
             return rc;
         rc = engine.CopyUp.Ensure(node);
@@ -32,7 +32,8 @@ internal sealed class AttributeChanger(Engine engine)
             if (rc < 0)
                 return rc;
         }
-        if ((flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0)
+        // chown(-1, -1) too: the upper's chown drops suid (and setgid with group-exec) as the overlay's does.
+        if (IsChown(change))
         {
             uint uid = (flags & AttrChangeFlags.Uid) != 0 ? change.Uid : uint.MaxValue;
             uint gid = (flags & AttrChangeFlags.Gid) != 0 ? change.Gid : uint.MaxValue;
@@ -69,28 +70,48 @@ internal sealed class AttributeChanger(Engine engine)
     }
 
     /// <summary>
-    /// A chown(2), truncate or write (<see cref="AttrChangeFlags.KillSetId"/>) by a caller outside a file's group drops a setgid bit that has no group-exec with it
-    /// (the VFS's setattr_should_drop_sgid, done for the overlay inode), a change of mode that for a chown only the
-    /// owner may make (EPERM for anyone else, before any copy-up; a truncate forces it). FUSE's setattr leaves that
-    /// part out, so it is done here: <paramref name="dropped"/> is S_ISGID when the bit must go. A chown arrives with
-    /// new ids, or with none (chown(-1, -1)).
+    /// The set-id bits a change drops (<paramref name="dropped"/>), the VFS's part that FUSE leaves to the filesystem:
+    /// <list type="bullet">
+    /// <item><see cref="AttrChangeFlags.KillSetId"/> (a write, fallocate or truncate by a caller without CAP_FSETID:
+    /// the kernel says so only then) drops suid, and setgid with group-exec (setattr_should_drop_suidgid).</item>
+    /// <item>A chown(2), truncate or such a write by a caller outside a file's group drops a setgid bit that has no
+    /// group-exec (setattr_should_drop_sgid, done for the overlay inode): a change of mode that for a chown only the
+    /// owner may make (EPERM for anyone else, before any copy-up; a truncate or write forces it).</item>
+    /// </list>
+    /// A chown's own drops (suid, setgid with group-exec) are the upper filesystem's: its chown makes them; but they
+    /// too change the mode, so a chown(-1, -1) of such a file by anyone but its owner is EPERM, as the overlay's.
+    /// A chown arrives with new ids, or with none (chown(-1, -1)).
     /// </summary>
-    private int SetgidDropped(in Caller caller, Node node, in AttrChange change, out uint dropped)
+    private int SetIdDropped(in Caller caller, Node node, in AttrChange change, out uint dropped)
     {
         dropped = 0;
-        bool chown = (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
+        bool kill = (change.Flags & AttrChangeFlags.KillSetId) != 0;
+        bool chown = IsChown(change);
         // A truncate or a write drops the bit whoever the caller is; a chown of a file by a non-owner is refused.
-        bool forced = (change.Flags & (AttrChangeFlags.Size | AttrChangeFlags.KillSetId)) != 0;
-        if (!(chown || forced) || node.IsDirectory || caller.Uid == 0)
+        bool forced = (change.Flags & AttrChangeFlags.Size) != 0 || kill;
+        if (!(chown || forced) || node.IsDirectory || (caller.Uid == 0 && !kill))
             return 0;
         int rc = engine.Stat(node, out StatX st);
-        if (rc < 0 || (st.Mode & (FileType.S_ISGID | FileType.S_IXGRP)) != FileType.S_ISGID || caller.InGroupOrCapable(st.Gid) != false)
+        if (rc < 0 || node.Type != FileType.S_IFREG && !chown)
             return rc;
-        if (chown && !forced && caller.Uid != st.Uid)
+        uint mode = st.Mode;
+        bool sgidOutsideGroup = (mode & (FileType.S_ISGID | FileType.S_IXGRP)) == FileType.S_ISGID && caller.InGroupOrCapable(st.Gid) == false;
+        // What the upper's chown drops itself (suid, setgid with group-exec) is a change of mode as well.
+        bool chownDrops = (mode & FileType.S_ISUID) != 0 || (mode & (FileType.S_ISGID | FileType.S_IXGRP)) == (FileType.S_ISGID | FileType.S_IXGRP);
+        if (chown && !forced && (sgidOutsideGroup || chownDrops) && caller.Uid != st.Uid && caller.Uid != 0)
             return -Errno.EPERM;
-        dropped = FileType.S_ISGID;
+        if (kill && (mode & FileType.S_ISUID) != 0)
+            dropped |= FileType.S_ISUID;
+        if (kill && (mode & (FileType.S_ISGID | FileType.S_IXGRP)) == (FileType.S_ISGID | FileType.S_IXGRP))
+            dropped |= FileType.S_ISGID;
+        if (sgidOutsideGroup)
+            dropped |= FileType.S_ISGID;
         return 0;
     }
+
+    // chown(2) with new ids, or chown(-1, -1): a change that asks for nothing and is not a write's KillSetId.
+    private static bool IsChown(in AttrChange change) =>
+        (change.Flags & (AttrChangeFlags.Uid | AttrChangeFlags.Gid)) != 0 || (change.Flags & ~AttrChangeFlags.Handle) == 0;
 
     private static int Truncate(Node node, int dirFd, ReadOnlySpan<byte> name, in AttrChange change)
     {
