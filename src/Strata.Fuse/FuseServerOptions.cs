@@ -35,8 +35,11 @@ public sealed class FuseServerOptions
     /// <summary>
     /// Ask for FUSE_HANDLE_KILLPRIV_V2: the filesystem, not the kernel, clears set-id bits on writes flagged
     /// FUSE_WRITE_KILL_SUIDGID, truncates flagged FATTR_KILL_SUIDGID and opens flagged FUSE_OPEN_KILL_SUIDGID.
-    /// Only for a filesystem that does all three; writes through a passthrough backing file never reach it.
-    /// Without it the kernel clears the bits itself with a SETATTR of the mode (and refreshes the mode first).
+    /// Only for a filesystem that does all three, and that drops the bits on an empty SETATTR: the kernel's
+    /// file_remove_privs sends one before a write by a caller without CAP_FSETID to a set-id file (also before a
+    /// write through a passthrough backing file, which never reaches the filesystem itself).
+    /// Without it the kernel clears the bits itself with a SETATTR of the mode (and refreshes the mode first), and
+    /// asks for security.capability before every write (with it once per file: SB_NOSEC).
     /// </summary>
     public bool HandleKillPrivV2 { get; init; }
 

@@ -71,13 +71,15 @@ public sealed class OverlayMount : IDisposable
             // the first page. rm -rf of 3,000 lower files: 8,800 requests with AUTO (2,799 LOOKUPs), 6,000 without.
             ReaddirPlus = true,
             Passthrough = options.Passthrough != PassthroughMode.Off,
-            // Set-id bits are cleared by the kernel, as the overlay clears them, with the caller's credentials (a
-            // SETATTR of the mode): also for writes through a passthrough backing file, which never reach the
-            // server, and for O_TRUNC opens, which only a SETATTR of the size (not an atomic open) clears them for.
+            // Set-id bits are dropped here (the kernel says when: an empty SETATTR before a write, also one through a
+            // passthrough backing file; FATTR_KILL_SUIDGID on a truncate; FUSE_WRITE_KILL_SUIDGID on a write), so the
+            // kernel neither refreshes the mode before each chown nor asks for security.capability before every
+            // write (SB_NOSEC: once per file until its mode or security xattrs change). O_TRUNC opens stay a SETATTR
+            // of the size, which says to drop them too.
             // ACLs are checked as the kernel's overlay checks them, and inherited as there (the engine applies the umask).
             PosixAcl = true,
             AtomicOpenTruncate = false,
-            HandleKillPrivV2 = false,
+            HandleKillPrivV2 = true,
             IoUring = options.IoUring,
             IoUringPoll = options.IoUringPoll,
             Debug = debugLog is not null,

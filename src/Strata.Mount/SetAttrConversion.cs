@@ -8,10 +8,11 @@ namespace Strata.Mount;
 internal static class SetAttrConversion
 {
     /// <summary>
-    /// The change a SETATTR asks for. One that asks for nothing is either chown(-1, -1) or the VFS dropping a setgid
-    /// bit (without group-exec) before a write by a caller outside the file's group: FUSE leaves that drop to the
-    /// filesystem and sends the same empty SETATTR for both, where the overlay refuses the first to a non-owner and
-    /// always does the second. The calling thread, which waits in its system call, tells them apart.
+    /// The change a SETATTR asks for. One that asks for nothing is either chown(-1, -1) or the VFS dropping set-id
+    /// bits before a write (fallocate, copy_file_range) by a caller without CAP_FSETID: with FUSE_HANDLE_KILLPRIV_V2
+    /// the kernel leaves the drop to the filesystem and sends the same empty SETATTR for both, where the overlay
+    /// refuses the first to a non-owner outside the group and always does the second. The calling thread, which
+    /// waits in its system call, tells them apart.
     /// </summary>
     public static AttrChange ToChange(in FuseSetAttrIn input, int callerTid)
     {
@@ -33,7 +34,12 @@ internal static class SetAttrConversion
             change.ModifyTime = valid.HasFlag(FuseSetAttrValid.MTimeNow) ? TimeSpec.Now : new TimeSpec((long)input.MTime, input.MTimeNsec);
         }
         const FuseSetAttrValid NoChange = FuseSetAttrValid.Fh | FuseSetAttrValid.LockOwner | FuseSetAttrValid.CTime | FuseSetAttrValid.KillSuidGid;
-        if ((valid & ~NoChange) == 0 && ThreadSyscall.IsChown(callerTid) != true)
+        // FATTR_KILL_SUIDGID comes with a truncate by a caller without CAP_FSETID, and with every chown (whose own
+        // chown in the upper layer drops the bits).
+        bool chown = (valid & (FuseSetAttrValid.Uid | FuseSetAttrValid.Gid)) != 0;
+        if (valid.HasFlag(FuseSetAttrValid.KillSuidGid) && !chown)
+            change.Flags |= AttrChangeFlags.KillSetId;
+        else if ((valid & ~NoChange) == 0 && ThreadSyscall.IsChown(callerTid) != true)
             change.Flags |= AttrChangeFlags.KillSetId;
         return change;
     }

@@ -214,6 +214,15 @@ public sealed class UnionFuseAdapter : FuseFileSystem
 
     public override int Write(in FuseRequestContext ctx, ulong nodeId, ulong fh, long offset, ReadOnlySpan<byte> data, uint writeFlags, out int bytesWritten)
     {
+        bytesWritten = 0;
+        // The one notice a direct-I/O write gets (the page-cache path sends an empty SETATTR first as well).
+        if ((writeFlags & FuseProtocol.WriteKillSuidGid) != 0)
+        {
+            var kill = new AttrChange { Flags = AttrChangeFlags.KillSetId };
+            int k = _union.SetAttr(CallerOf(ctx), nodeId, kill, out _);
+            if (k < 0)
+                return k;
+        }
         int r = _union.Write(fh, offset, data);
         bytesWritten = Math.Max(r, 0);
         return Math.Min(r, 0);
