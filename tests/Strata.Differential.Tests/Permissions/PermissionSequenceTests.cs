@@ -37,6 +37,7 @@ public sealed class PermissionSequenceTests(ITestOutputHelper output)
     [InlineData(191)]  // O_TRUNC by a user outside the group of a setgid file without group-exec drops the bit
     [InlineData(106)]  // removing the access ACL of a setgid dir by its owner outside its group drops the bit (ovl_set_acl)
     [InlineData(5610)] // a write by a user outside the group (an ACL lets him) drops the setgid bit; chown -1:-1 stays EPERM
+    [InlineData(1437)] // chown -1:-1 of a suid file by a non-owner: EPERM (the chown would drop the bit), the bit kept
     [InlineData(11032)] // setfacl through a hard link's first name after a chown through the second: the name is looked up afresh
     public void FormerDivergencesStayFixed(int seed)
     {
