@@ -11,6 +11,26 @@ public static unsafe partial class Posix
     /// <summary>A new descriptor (close-on-exec) sharing the open file of <paramref name="fd"/>.</summary>
     public static int DupCloseOnExec(int fd) => Errno.Check(Libc.fcntl(fd, F_DUPFD_CLOEXEC, 0));
 
+    /// <summary>
+    /// Gives the open file <paramref name="fd"/> (a nameless one: O_TMPFILE without O_EXCL) the name
+    /// <paramref name="newName"/> in <paramref name="newDirFd"/>. linkat's AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH
+    /// (before Linux 6.10, and for files others opened); its /proc/self/fd link, followed, needs nothing more.
+    /// </summary>
+    public static int LinkOpenFile(int fd, int newDirFd, ReadOnlySpan<byte> newName)
+    {
+        int rc = LinkAt(fd, [], newDirFd, newName);
+        if (rc != -Errno.ENOENT)
+            return rc;
+        if (newName.Length >= PathMax) return -Errno.ENAMETOOLONG;
+        Span<byte> path = stackalloc byte[32];
+        ProcFdPath(fd, path);
+        Span<byte> b = stackalloc byte[newName.Length + 1];
+        if (!Terminate(newName, b)) return -Errno.EINVAL;
+        fixed (byte* pa = path)
+        fixed (byte* pb = b)
+            return Errno.Check(Libc.linkat(OpenFlags.AT_FDCWD, pa, newDirFd, pb, OpenFlags.AT_SYMLINK_FOLLOW));
+    }
+
     /// <summary>Opens the file <paramref name="fd"/> refers to again, with <paramref name="flags"/> (close-on-exec).</summary>
     public static int Reopen(int fd, int flags)
     {

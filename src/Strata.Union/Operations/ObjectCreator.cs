@@ -167,7 +167,7 @@ internal sealed class ObjectCreator(Engine engine)
             ObjectKind.Symlink => Sys.SymlinkAt(target, dirFd, name),
             // A nameless file (O_TMPFILE) is linked from its fd, a named one by its name in the upper parent.
             _ => linkSource!.Unnamed is { } unnamed
-                ? Sys.LinkAt(unnamed.Fd, [], dirFd, name)
+                ? Sys.LinkOpenFile(unnamed.Fd, dirFd, name)
                 : Sys.LinkAt(linkSource.Parent!.Dirs[0].Fd, linkSource.Name, dirFd, name),
         };
         if (rc < 0 || kind == ObjectKind.HardLink)
