@@ -85,7 +85,9 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         return rc;
     }
 
-    // Builds the copy in the work dir, then renames it to the same name in the upper parent.
+    // Builds the copy in the work dir, then gives it the same name in the upper parent: a regular file's is linked
+    // there from a nameless file (O_TMPFILE), as the kernel's copy-up does where the upper filesystem has them
+    // (no name in the work dir to make, rename and sync), anything else renamed there from a temp name.
     private int CopyEntry(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, out int dirFd, out StatX st)
     {
         dirFd = -1;
@@ -96,25 +98,50 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         rc = OverlayFormat.MarkImpure(toDir);
         if (rc < 0)
             return rc;
+        // Linking the copy into the upper parent must not change the parent's times (the kernel restores them too).
+        rc = Sys.FStat(toDir, out StatX parentTimes);
+        if (rc < 0)
+            return rc;
+        rc = (st.Mode & FileType.S_IFMT) == FileType.S_IFREG && !_noNamelessFiles ? LinkNamelessCopy(fromDir, name, fromLayer, toDir, st) : -Errno.EOPNOTSUPP;
+        if (rc == -Errno.EOPNOTSUPP)
+            rc = RenameNamedCopy(fromDir, name, fromLayer, toDir, st, out dirFd);
+        if (rc >= 0)
+            Sys.FUtimens(toDir, ToTimeSpec(parentTimes.AccessTime), ToTimeSpec(parentTimes.ModifyTime));
+        return rc;
+    }
+
+    // Set once the work dir's filesystem turns O_TMPFILE down: the copies are named ones from then on.
+    private bool _noNamelessFiles;
+
+    private int LinkNamelessCopy(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, in StatX st)
+    {
+        int copy = Sys.OpenAt(work.Fd, "."u8, OpenFlags.O_WRONLY | OpenFlags.O_TMPFILE, 0x180 /* 0600 */);
+        if (copy is -Errno.EOPNOTSUPP or -Errno.EISDIR)
+        {
+            _noNamelessFiles = true;
+            return -Errno.EOPNOTSUPP;
+        }
+        if (copy < 0)
+            return copy;
+        int rc = FillRegular(fromDir, name, fromLayer, st, copy);
+        if (rc >= 0)
+            rc = Sys.LinkOpenFile(copy, toDir, name);
+        Sys.Close(copy);
+        return rc;
+    }
+
+    private int RenameNamedCopy(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, in StatX st, out int dirFd)
+    {
+        dirFd = -1;
         Span<byte> buffer = stackalloc byte[WorkDir.TempNameLength];
         ReadOnlySpan<byte> temp = work.NextTempName(buffer);
-        rc = CreateCopy(fromDir, name, temp, st);
-        if (rc >= 0)
-            rc = CopyMetadata(fromDir, name, temp, st);
-        if (rc >= 0)
-            rc = origins.RecordCopy(fromDir, name, fromLayer, st, work.Fd, temp);
+        int rc = BuildCopy(fromDir, name, fromLayer, temp, st);
         if (rc >= 0 && st.IsDirectory)
         {
             rc = dirFd = Sys.OpenAt(work.Fd, temp, DirOpenFlags);
         }
-        // Linking the copy into the upper parent must not change the parent's times (the kernel restores them too).
-        StatX parentTimes = default;
-        if (rc >= 0)
-            rc = Sys.FStat(toDir, out parentTimes);
         if (rc >= 0)
             rc = Sys.RenameAt(work.Fd, temp, toDir, name);
-        if (rc >= 0)
-            Sys.FUtimens(toDir, ToTimeSpec(parentTimes.AccessTime), ToTimeSpec(parentTimes.ModifyTime));
         if (rc < 0)
         {
             if (dirFd >= 0)
@@ -126,15 +153,32 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         return 0;
     }
 
-    private int CreateCopy(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
+    // The copy, complete (data, owner, mode, xattrs, origin, times), under the temp name in the work dir.
+    private int BuildCopy(int fromDir, ReadOnlySpan<byte> name, int fromLayer, ReadOnlySpan<byte> temp, in StatX st)
     {
-        uint type = st.Mode & FileType.S_IFMT;
-        switch (type)
+        if ((st.Mode & FileType.S_IFMT) != FileType.S_IFREG)
+        {
+            int rc = CreateOther(fromDir, name, temp, st);
+            if (rc >= 0)
+                rc = CopyMetadataByName(fromDir, name, temp, st);
+            if (rc >= 0)
+                rc = origins.RecordCopy(fromDir, name, fromLayer, st, work.Fd, temp);
+            return rc;
+        }
+        int copy = Sys.OpenAt(work.Fd, temp, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW, 0x180 /* 0600 */);
+        if (copy < 0)
+            return copy;
+        int filled = FillRegular(fromDir, name, fromLayer, st, copy);
+        Sys.Close(copy);
+        return filled;
+    }
+
+    private int CreateOther(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
+    {
+        switch (st.Mode & FileType.S_IFMT)
         {
             case FileType.S_IFDIR:
                 return Sys.MkdirAt(work.Fd, temp, 0x1C0 /* 0700 */);
-            case FileType.S_IFREG:
-                return CopyRegular(fromDir, name, temp, (long)st.Size);
             case FileType.S_IFLNK:
             {
                 Span<byte> target = stackalloc byte[Sys.PathMax];
@@ -146,27 +190,36 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         }
     }
 
-    private int CopyRegular(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, long size)
+    // A regular file's copy takes everything through the two open files: a copy-up is a few dozen system calls,
+    // and each by name (or through /proc/self/fd, for an O_PATH fd's xattrs) costs a path walk more.
+    private int FillRegular(int fromDir, ReadOnlySpan<byte> name, int fromLayer, in StatX st, int copy)
     {
         int src = Sys.OpenAt(fromDir, name, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW);
         if (src < 0)
             return src;
-        int dst = Sys.OpenAt(work.Fd, temp, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW, 0x180 /* 0600 */);
-        if (dst < 0)
-        {
-            Sys.Close(src);
-            return dst;
-        }
-        int rc = Sys.CopyData(src, dst, size);
-        // The data must be on disk before the rename makes the copy visible in the upper dir (but for a volatile mount).
+        int rc = Sys.CopyData(src, copy, (long)st.Size);
+        // Owner before mode: chown clears set-id bits (and security.capability, copied after).
         if (rc >= 0)
-            rc = layers.SyncUpper(dst);
+            rc = Sys.FChown(copy, st.Uid, st.Gid);
+        if (rc >= 0)
+            rc = Sys.FChmod(copy, st.Mode & FileType.PermissionBits);
+        if (rc >= 0)
+            rc = XattrCopier.Copy(src, copy);
+        if (rc >= 0)
+            rc = origins.RecordCopy(fromDir, name, fromLayer, st, copy);
+        // Times last: everything above may touch them.
+        if (rc >= 0)
+            rc = Sys.FUtimens(copy, ToTimeSpec(st.AccessTime), ToTimeSpec(st.ModifyTime));
+        // The copy must be on disk before it gets its name in the upper dir (but for a volatile mount); synced
+        // last, its inode is written once, with everything above.
+        if (rc >= 0)
+            rc = layers.SyncUpper(copy);
         Sys.Close(src);
-        Sys.Close(dst);
         return rc;
     }
 
-    private int CopyMetadata(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
+    // Dirs, symlinks and device nodes: no fd of theirs (but an O_PATH one) takes a chown, chmod or xattr.
+    private int CopyMetadataByName(int fromDir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> temp, in StatX st)
     {
         // Owner before mode: chown clears set-id bits.
         int rc = Sys.ChownAt(work.Fd, temp, st.Uid, st.Gid);

@@ -17,19 +17,27 @@ internal sealed class OriginRecorder(LayerStack layers, LayerFilesystems filesys
     /// <summary>Sets the origin of <paramref name="copyName"/> in <paramref name="copyDirFd"/> to the lower object (name in fromDirFd, of layer fromLayer).</summary>
     public int RecordCopy(int fromDirFd, ReadOnlySpan<byte> name, int fromLayer, in StatX lower, int copyDirFd, ReadOnlySpan<byte> copyName)
     {
-        if (!lower.IsDirectory && lower.LinkCount != 1)
+        if (!KeepsOrigin(lower))
             return 0;
-        Span<byte> value = stackalloc byte[OriginHandle.MaxLength];
-        int length = Encode(fromDirFd, name, fromLayer, value);
-        if (length < 0)
-            return length;
         int fd = Sys.OpenAt(copyDirFd, copyName, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
         if (fd < 0)
             return fd;
-        int rc = Set(fd, value[..length]);
+        int rc = RecordCopy(fromDirFd, name, fromLayer, lower, fd);
         Sys.Close(fd);
         return rc;
     }
+
+    /// <summary>Sets the origin of the copy open as <paramref name="copyFd"/> to the lower object.</summary>
+    public int RecordCopy(int fromDirFd, ReadOnlySpan<byte> name, int fromLayer, in StatX lower, int copyFd)
+    {
+        if (!KeepsOrigin(lower))
+            return 0;
+        Span<byte> value = stackalloc byte[OriginHandle.MaxLength];
+        int length = Encode(fromDirFd, name, fromLayer, value);
+        return length < 0 ? length : Set(copyFd, value[..length]);
+    }
+
+    private static bool KeepsOrigin(in StatX lower) => lower.IsDirectory || lower.LinkCount == 1;
 
     /// <summary>
     /// ovl_fix_origin: a merged dir found with an upper instance that has no origin (made by hand, or by an old
