@@ -101,7 +101,8 @@ public sealed class LayerStack : IDisposable
             throw new LayerStackException(parent, workDir, "cannot open work directory");
         try
         {
-            int rc = Sys.MkdirAt(parent, "work"u8, 0);
+            // Mode 0 as the kernel's, where the server can still open it (root); a rootless server keeps it its own.
+            int rc = Sys.MkdirAt(parent, "work"u8, Sys.EffectiveUid() == 0 ? 0u : 0x1C0 /* 0700 */);
             if (rc < 0 && rc != -Errno.EEXIST)
                 throw new LayerStackException(rc, workDir + "/work", "cannot create work directory");
             _workFd = Sys.OpenAt(parent, "work"u8, DirOpenFlags | OpenFlags.O_NOFOLLOW);
