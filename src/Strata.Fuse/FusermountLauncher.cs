@@ -75,7 +75,9 @@ internal static class FusermountLauncher
     private static string MountOptionString(FuseMountOptions options)
     {
         var o = new List<string> { "fsname=" + options.Source, "subtype=" + options.Subtype, "nosuid", "nodev" };
-        if (options.AllowOther)
+        // Only where fusermount3 takes it from this mounter: otherwise the mount is the mounter's alone, as
+        // fuse-overlayfs's and every rootless FUSE mount is by default.
+        if (options.AllowOther && (Posix.Posix.EffectiveUid() == 0 || FuseConf.AllowsOther()))
             o.Add("allow_other");
         if (options.DefaultPermissions)
             o.Add("default_permissions");
