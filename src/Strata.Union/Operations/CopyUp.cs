@@ -102,7 +102,7 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         rc = Sys.FStat(toDir, out StatX parentTimes);
         if (rc < 0)
             return rc;
-        rc = (st.Mode & FileType.S_IFMT) == FileType.S_IFREG && !_noNamelessFiles ? LinkNamelessCopy(fromDir, name, fromLayer, toDir, st) : -Errno.EOPNOTSUPP;
+        rc = st.IsRegular && !_noNamelessFiles ? LinkNamelessCopy(fromDir, name, fromLayer, toDir, st) : -Errno.EOPNOTSUPP;
         if (rc == -Errno.EOPNOTSUPP)
             rc = RenameNamedCopy(fromDir, name, fromLayer, toDir, st, out dirFd);
         if (rc >= 0)
@@ -156,7 +156,7 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
     // The copy, complete (data, owner, mode, xattrs, origin, times), under the temp name in the work dir.
     private int BuildCopy(int fromDir, ReadOnlySpan<byte> name, int fromLayer, ReadOnlySpan<byte> temp, in StatX st)
     {
-        if ((st.Mode & FileType.S_IFMT) != FileType.S_IFREG)
+        if (!st.IsRegular)
         {
             int rc = CreateOther(fromDir, name, temp, st);
             if (rc >= 0)
