@@ -19,6 +19,9 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
 
     private const int DirOpenFlags = OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW;
 
+    // Set once the work dir's filesystem turns O_TMPFILE down: the copies are named ones from then on.
+    private bool _noNamelessFiles;
+
     /// <summary>Makes sure the node's top instance is in the upper dir.</summary>
     public int Ensure(Node node) =>
         node.IsDirectory ? EnsureDir(node) : EnsureNonDir(node);
@@ -109,9 +112,6 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
             Sys.FUtimens(toDir, ToTimeSpec(parentTimes.AccessTime), ToTimeSpec(parentTimes.ModifyTime));
         return rc;
     }
-
-    // Set once the work dir's filesystem turns O_TMPFILE down: the copies are named ones from then on.
-    private bool _noNamelessFiles;
 
     private int LinkNamelessCopy(int fromDir, ReadOnlySpan<byte> name, int fromLayer, int toDir, in StatX st)
     {
