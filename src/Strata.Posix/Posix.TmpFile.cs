@@ -21,14 +21,9 @@ public static unsafe partial class Posix
         int rc = LinkAt(fd, [], newDirFd, newName);
         if (rc != -Errno.ENOENT)
             return rc;
-        if (newName.Length >= PathMax) return -Errno.ENAMETOOLONG;
         Span<byte> path = stackalloc byte[32];
         ProcFdPath(fd, path);
-        Span<byte> b = stackalloc byte[newName.Length + 1];
-        if (!Terminate(newName, b)) return -Errno.EINVAL;
-        fixed (byte* pa = path)
-        fixed (byte* pb = b)
-            return Errno.Check(Libc.linkat(OpenFlags.AT_FDCWD, pa, newDirFd, pb, OpenFlags.AT_SYMLINK_FOLLOW));
+        return LinkAt(OpenFlags.AT_FDCWD, path[..path.IndexOf((byte)0)], newDirFd, newName, OpenFlags.AT_SYMLINK_FOLLOW);
     }
 
     /// <summary>Opens the file <paramref name="fd"/> refers to again, with <paramref name="flags"/> (close-on-exec).</summary>

@@ -112,7 +112,10 @@ public static unsafe partial class Posix
     }
 
     /// <summary>linkat; an empty <paramref name="oldname"/> links the file <paramref name="olddirfd"/> refers to (AT_EMPTY_PATH).</summary>
-    public static int LinkAt(int olddirfd, ReadOnlySpan<byte> oldname, int newdirfd, ReadOnlySpan<byte> newname)
+    public static int LinkAt(int olddirfd, ReadOnlySpan<byte> oldname, int newdirfd, ReadOnlySpan<byte> newname) =>
+        LinkAt(olddirfd, oldname, newdirfd, newname, oldname.IsEmpty ? OpenFlags.AT_EMPTY_PATH : 0);
+
+    private static int LinkAt(int olddirfd, ReadOnlySpan<byte> oldname, int newdirfd, ReadOnlySpan<byte> newname, int flags)
     {
         if (oldname.Length >= PathMax || newname.Length >= PathMax) return -Errno.ENAMETOOLONG;
         Span<byte> a = stackalloc byte[oldname.Length + 1];
@@ -120,7 +123,7 @@ public static unsafe partial class Posix
         if (!Terminate(oldname, a) || !Terminate(newname, b)) return -Errno.EINVAL;
         fixed (byte* pa = a)
         fixed (byte* pb = b)
-            return Errno.Check(Libc.linkat(olddirfd, pa, newdirfd, pb, oldname.IsEmpty ? OpenFlags.AT_EMPTY_PATH : 0));
+            return Errno.Check(Libc.linkat(olddirfd, pa, newdirfd, pb, flags));
     }
 
     public static int SymlinkAt(ReadOnlySpan<byte> target, int dirfd, ReadOnlySpan<byte> name)

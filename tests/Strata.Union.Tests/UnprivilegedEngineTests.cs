@@ -41,4 +41,31 @@ public sealed class UnprivilegedEngineTests
         Assert.Equal(0x1C0u /* 0700 */, (uint)TempLayers.LStat(Path.Combine(t.Work, "work")).Mode & 0xFFFu);
         Assert.Empty(t.WorkLeftovers());
     });
+
+    [Fact]
+    public void AUserNamesANamelessFileOpenedByAnotherThroughItsProcLink() => Bounded.Run(() =>
+    {
+        using var t = new TempLayers();
+        Assert.Equal(0, Strata.Posix.Posix.ChownAt(OpenFlags.AT_FDCWD, B(t.Upper), Alice.Uid, Alice.Gid));
+        // Opened by root: linkat's AT_EMPTY_PATH then needs CAP_DAC_READ_SEARCH of the user (Linux 6.10+ waives it
+        // only for the file's own opener), which the /proc/self/fd link, followed, does not.
+        int file = Strata.Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, t.Upper, OpenFlags.O_WRONLY | OpenFlags.O_TMPFILE, 0x1A4);
+        Assert.True(file >= 0, $"O_TMPFILE: {file}");
+        // The user's own file: protected_hardlinks lets nobody else link it.
+        Assert.Equal(0, Strata.Posix.Posix.FChown(file, Alice.Uid, Alice.Gid));
+        int dir = Strata.Posix.Posix.OpenAt(OpenFlags.AT_FDCWD, t.Upper, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        try
+        {
+            (int bare, int linked) = Alice.Run(0x12, () =>
+                (Strata.Posix.Posix.LinkAt(file, [], dir, B("bare")), Strata.Posix.Posix.LinkOpenFile(file, dir, B("named"))));
+            Assert.Equal(-Errno.ENOENT, bare);
+            Assert.Equal(0, linked);
+            Assert.True(TempLayers.Exists(Path.Combine(t.Upper, "named")));
+        }
+        finally
+        {
+            Strata.Posix.Posix.Close(dir);
+            Strata.Posix.Posix.Close(file);
+        }
+    });
 }
