@@ -74,7 +74,7 @@ public sealed class OverlayMount : IDisposable
             // Set-id bits are dropped here (the kernel says when: an empty SETATTR before a write, also one through a
             // passthrough backing file; FATTR_KILL_SUIDGID on a truncate; FUSE_WRITE_KILL_SUIDGID on a write), so the
             // kernel neither refreshes the mode before each chown nor asks for security.capability before every
-            // write (SB_NOSEC: once per file until its mode or security xattrs change). O_TRUNC opens stay a SETATTR
+            // write (SB_NOSEC: before its first, until the kernel takes its attributes again). O_TRUNC opens stay a SETATTR
             // of the size, which says to drop them too.
             // ACLs are checked as the kernel's overlay checks them, and inherited as there (the engine applies the umask).
             PosixAcl = true,

@@ -92,7 +92,7 @@ internal sealed class AttributeChanger(Engine engine)
         if (!(chown || forced) || node.IsDirectory || (caller.Uid == 0 && !kill))
             return 0;
         int rc = engine.Stat(node, out StatX st);
-        if (rc < 0 || node.Type != FileType.S_IFREG && !chown)
+        if (rc < 0 || (node.Type != FileType.S_IFREG && !chown))
             return rc;
         uint mode = st.Mode;
         bool sgidOutsideGroup = (mode & (FileType.S_ISGID | FileType.S_IXGRP)) == FileType.S_ISGID && caller.InGroupOrCapable(st.Gid) == false;
