@@ -6,6 +6,7 @@ bench_install_tools() {
   command -v fio >/dev/null || need+=(fio)
   command -v git >/dev/null || need+=(git)
   command -v python3 >/dev/null || need+=(python3)
+  command -v cc >/dev/null || need+=(gcc)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
@@ -233,7 +234,7 @@ bench_write_results() {
     echo "- command: \`$cmd\` (scale $scale, median of $repeats)"
     echo "- peers: $(fuse-overlayfs --version 2>/dev/null | grep -m1 "fuse-overlayfs:")"
     echo
-    echo "Each cell: the median, and in brackets its ratio to kernel overlayfs. For s (time) lower is better;"
+    echo "Each cell: the median, and in brackets its ratio to kernel overlayfs. For s and us (time) lower is better;"
     echo "for MB/s and IOPS higher is better."
     echo
     printf '| workload | unit |'

@@ -148,6 +148,14 @@ run_workload untar s yes w_untar
 w_git() { git -C "$1/repo" status --porcelain >/dev/null; bench_time git -C "$1/repo" status --porcelain; }
 run_workload git-status s no w_git
 
+# Not one of the workloads: the price of one request that the kernel sends to a FUSE server every time
+# (see getxattr-loop.c), in microseconds a call. It is the floor under the untar row: about eight such round trips
+# per file that kernel overlayfs does not make.
+getxattr_loop="$root/getxattr-loop"
+cc -O2 -o "$getxattr_loop" bench/getxattr-loop.c
+w_roundtrip() { echo x > "$1/roundtrip"; "$getxattr_loop" "$1/roundtrip" "$(n 200000)"; }
+run_workload roundtrip us no w_roundtrip
+
 if [ -n "$results" ]; then
   bench_write_results "$results" "$0 $*" "$scale" "$repeats" value unit samples_of "${targets[@]}"
   bench_strata_transport "$strata_bin" "$root/m-strata" >> "$results"
