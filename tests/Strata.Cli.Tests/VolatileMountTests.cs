@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Strata.Posix;
 
 namespace Strata.Cli.Tests;
@@ -129,8 +130,12 @@ public sealed class VolatileMountTests
             if (!server.HasExited) server.Kill(entireProcessTree: true);
         }
         Assert.Equal("lower\ncopied up\n", File.ReadAllText(dir["upper/f"]));
-        return File.ReadLines(trace).Where(l => !l.Contains("resumed>", StringComparison.Ordinal) && l.Contains('(', StringComparison.Ordinal)).ToList();
+        // Only the calls asked for: an strace older than the kernel also prints syscalls it has no name for
+        // (getxattrat as "syscall_0x1d0"), filter or not.
+        return File.ReadLines(trace).Where(l => SyncCall.IsMatch(l)).ToList();
     }
+
+    private static readonly Regex SyncCall = new(@"^\d+ +(fsync|fdatasync|syncfs|sync|sync_file_range)\(", RegexOptions.CultureInvariant);
 
     private static void Sync(string path, string? append)
     {
