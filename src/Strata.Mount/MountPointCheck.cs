@@ -32,13 +32,14 @@ public static class MountPointCheck
     }
 
     // statfs first: a dead FUSE mount may still answer stat from attributes the kernel cached. A request caught
-    // under way when the connection died ends ECONNABORTED instead (with io_uring the kernel lets go of a killed
-    // server's rings a moment after it is gone, and what is asked meanwhile is aborted): gone all the same.
+    // under way when the connection died ends ECONNABORTED or ECANCELED instead (with io_uring the kernel lets go
+    // of a killed server's rings a moment after it is gone, and what is asked meanwhile is aborted or cancelled):
+    // gone all the same.
     private static int Probe(string mountPoint, out StatX st)
     {
         st = default;
         int r = Posix.Posix.StatFs(mountPoint, out _);
-        if (r == -Errno.ECONNABORTED)
+        if (r is -Errno.ECONNABORTED or -Errno.ECANCELED)
             r = -Errno.ENOTCONN;
         return r == -Errno.ENOTCONN ? r : Posix.Posix.Stat(mountPoint, out st);
     }
