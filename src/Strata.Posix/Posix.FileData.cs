@@ -46,31 +46,40 @@ public static unsafe partial class Posix
     /// <summary>
     /// Copies a whole file's data from one fd to a new, empty fd: only the data extents SEEK_DATA/SEEK_HOLE find
     /// (each by copy_file_range, which reflinks where the filesystem can, else by read/write), then the length is
-    /// set, so holes stay holes, a trailing one included. Where the source cannot tell its holes, all of it is copied.
+    /// set, so holes stay holes, a trailing one included (the length is left alone when the data reached it: the
+    /// truncate would only cost a call). Where the source cannot tell its holes, all of it is copied.
     /// </summary>
     public static int CopyData(int from, int to, long length)
     {
-        long position = 0;
+        long position = 0, reached = 0;
         while (position < length)
         {
             long data = LSeek(from, position, Libc.SEEK_DATA);
             if (data == -Errno.ENXIO)
                 break; // Only a hole is left.
             if (data < 0)
-                return data is -Errno.EINVAL or -Errno.EOPNOTSUPP ? CopyRange(from, to, position, length) : (int)data;
+            {
+                if (data is not (-Errno.EINVAL or -Errno.EOPNOTSUPP))
+                    return (int)data;
+                long all = CopyRange(from, to, position, length);
+                return all < 0 ? (int)all : 0;
+            }
             long hole = LSeek(from, data, Libc.SEEK_HOLE);
             if (hole < 0)
                 return (int)hole;
-            int rc = CopyRange(from, to, data, Math.Min(hole, length));
-            if (rc < 0)
-                return rc;
+            reached = CopyRange(from, to, data, Math.Min(hole, length));
+            if (reached < 0)
+                return (int)reached;
             position = hole;
         }
-        return FTruncate(to, length);
+        return reached == length ? 0 : FTruncate(to, length);
     }
 
-    /// <summary>Copies bytes [start, end) to the same offsets: copy_file_range, or read/write where it cannot be used.</summary>
-    private static int CopyRange(int from, int to, long start, long end)
+    /// <summary>
+    /// Copies bytes [start, end) to the same offsets: copy_file_range, or read/write where it cannot be used. Returns
+    /// the offset it got to (end, or less where the source got shorter meanwhile), or a negative errno.
+    /// </summary>
+    private static long CopyRange(int from, int to, long start, long end)
     {
         while (start < end)
         {
@@ -81,15 +90,15 @@ public static unsafe partial class Posix
                 continue;
             }
             if (n == 0)
-                return 0; // The source got shorter meanwhile; the final truncate sets the length.
+                return start; // The source got shorter meanwhile; the final truncate sets the length.
             if (n is -Errno.EXDEV or -Errno.EINVAL or -Errno.ENOSYS or -Errno.EOPNOTSUPP)
                 return CopyRangeByReading(from, to, start, end);
-            return (int)n;
+            return n;
         }
-        return 0;
+        return start;
     }
 
-    private static int CopyRangeByReading(int from, int to, long offset, long end)
+    private static long CopyRangeByReading(int from, int to, long offset, long end)
     {
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
@@ -107,7 +116,7 @@ public static unsafe partial class Posix
                 }
                 offset += n;
             }
-            return 0;
+            return offset;
         }
         finally
         {
