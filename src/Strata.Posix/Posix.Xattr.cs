@@ -74,22 +74,24 @@ public static unsafe partial class Posix
     }
 
     /// <summary>
-    /// "/proc/self/fd/DIRFD/NAME" + NUL into dest: one entry of an open dir, reached in one call without an fd of
-    /// its own and without resolving anything from "/" (the magic link is the dir itself; NAME is one component,
-    /// and the l* calls do not follow it). nameAt: where NAME starts (NUL-terminated, for the *xattrat calls).
-    /// False when the name cannot be one component.
+    /// How one entry of an open dir is named for its xattrs, NUL-terminated into dest: the name alone for the
+    /// *xattrat calls (relative to the dir fd), or "/proc/self/fd/DIRFD/NAME" for the l* calls, which reach it in one
+    /// call without an fd of its own and without resolving anything from "/" (the magic link is the dir itself; NAME
+    /// is one component, and the l* calls do not follow it). False when the name cannot be one component.
     /// </summary>
-    private static bool EntryPath(int dirFd, ReadOnlySpan<byte> name, Span<byte> dest, out int nameAt)
+    private static bool EntryPath(int dirFd, ReadOnlySpan<byte> name, bool xattrAt, Span<byte> dest)
     {
-        nameAt = 0;
         if (name.IsEmpty || name.IndexOf((byte)'/') >= 0 || name.IndexOf((byte)0) >= 0 || name.Length > NameMax)
             return false;
-        ProcFdPath(dirFd, dest);
-        int at = dest.IndexOf((byte)0);
-        dest[at++] = (byte)'/';
+        int at = 0;
+        if (!xattrAt)
+        {
+            ProcFdPath(dirFd, dest);
+            at = dest.IndexOf((byte)0);
+            dest[at++] = (byte)'/';
+        }
         name.CopyTo(dest[at..]);
         dest[at + name.Length] = 0;
-        nameAt = at;
         return true;
     }
 
@@ -97,21 +99,20 @@ public static unsafe partial class Posix
     public static int GetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, Span<byte> value)
     {
         if (attr.Length > NameMax) return -Errno.ERANGE;
+        bool xattrAt = XattrAtCalls.Available;
         Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, path, out int nameAt)) return -Errno.EINVAL;
+        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
         Span<byte> n = stackalloc byte[attr.Length + 1];
         if (!Terminate(attr, n)) return -Errno.EINVAL;
         fixed (byte* pp = path)
         fixed (byte* pn = n)
         fixed (byte* pv = value)
         {
-            if (XattrAtCalls.Available)
-            {
-                var args = new XattrArgs { Value = (ulong)pv, Size = (uint)value.Length };
-                return (int)Errno.Check(Libc.syscall6(XattrAtCalls.GetXattrAt, dirFd, (long)(pp + nameAt),
-                    OpenFlags.AT_SYMLINK_NOFOLLOW, (long)pn, (long)&args, sizeof(XattrArgs)));
-            }
-            return (int)Errno.Check((long)Libc.lgetxattr(pp, pn, pv, (nuint)value.Length));
+            if (!xattrAt)
+                return (int)Errno.Check((long)Libc.lgetxattr(pp, pn, pv, (nuint)value.Length));
+            var args = new XattrArgs { Value = (ulong)pv, Size = (uint)value.Length };
+            return (int)Errno.Check(Libc.syscall6(XattrAtCalls.GetXattrAt, dirFd, (long)pp, OpenFlags.AT_SYMLINK_NOFOLLOW,
+                (long)pn, (long)&args, sizeof(XattrArgs)));
         }
     }
 
@@ -119,36 +120,36 @@ public static unsafe partial class Posix
     public static int SetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, ReadOnlySpan<byte> value, int flags = 0)
     {
         if (attr.Length > NameMax) return -Errno.ERANGE;
+        bool xattrAt = XattrAtCalls.Available;
         Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, path, out int nameAt)) return -Errno.EINVAL;
+        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
         Span<byte> n = stackalloc byte[attr.Length + 1];
         if (!Terminate(attr, n)) return -Errno.EINVAL;
         fixed (byte* pp = path)
         fixed (byte* pn = n)
         fixed (byte* pv = value)
         {
-            if (XattrAtCalls.Available)
-            {
-                var args = new XattrArgs { Value = (ulong)pv, Size = (uint)value.Length, Flags = (uint)flags };
-                return (int)Errno.Check(Libc.syscall6(XattrAtCalls.SetXattrAt, dirFd, (long)(pp + nameAt),
-                    OpenFlags.AT_SYMLINK_NOFOLLOW, (long)pn, (long)&args, sizeof(XattrArgs)));
-            }
-            return Errno.Check(Libc.lsetxattr(pp, pn, pv, (nuint)value.Length, flags));
+            if (!xattrAt)
+                return Errno.Check(Libc.lsetxattr(pp, pn, pv, (nuint)value.Length, flags));
+            var args = new XattrArgs { Value = (ulong)pv, Size = (uint)value.Length, Flags = (uint)flags };
+            return (int)Errno.Check(Libc.syscall6(XattrAtCalls.SetXattrAt, dirFd, (long)pp, OpenFlags.AT_SYMLINK_NOFOLLOW,
+                (long)pn, (long)&args, sizeof(XattrArgs)));
         }
     }
 
     /// <summary>The xattr names of a dir entry, as <see cref="ListXattr"/>, in one syscall.</summary>
     public static int ListXattrAt(int dirFd, ReadOnlySpan<byte> name, Span<byte> list)
     {
+        bool xattrAt = XattrAtCalls.Available;
         Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, path, out int nameAt)) return -Errno.EINVAL;
+        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
         fixed (byte* pp = path)
         fixed (byte* pl = list)
         {
-            if (XattrAtCalls.Available)
-                return (int)Errno.Check(Libc.syscall6(XattrAtCalls.ListXattrAt, dirFd, (long)(pp + nameAt),
-                    OpenFlags.AT_SYMLINK_NOFOLLOW, (long)pl, list.Length, 0));
-            return (int)Errno.Check((long)Libc.llistxattr(pp, pl, (nuint)list.Length));
+            if (!xattrAt)
+                return (int)Errno.Check((long)Libc.llistxattr(pp, pl, (nuint)list.Length));
+            return (int)Errno.Check(Libc.syscall6(XattrAtCalls.ListXattrAt, dirFd, (long)pp, OpenFlags.AT_SYMLINK_NOFOLLOW,
+                (long)pl, list.Length, 0));
         }
     }
 }
