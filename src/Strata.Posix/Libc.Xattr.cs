@@ -42,4 +42,7 @@ public static unsafe partial class Libc
 
     [LibraryImport(C, EntryPoint = "removexattr", SetLastError = true)]
     public static partial int removexattr(byte* path, byte* name);
+
+    [LibraryImport(C, EntryPoint = "lremovexattr", SetLastError = true)]
+    public static partial int lremovexattr(byte* path, byte* name);
 }

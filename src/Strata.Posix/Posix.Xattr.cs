@@ -152,4 +152,23 @@ public static unsafe partial class Posix
                 (long)pl, list.Length, 0));
         }
     }
+
+    /// <summary>Removes one xattr of a dir entry (a symlink's own), in one syscall.</summary>
+    public static int RemoveXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        bool xattrAt = XattrAtCalls.Available;
+        Span<byte> path = stackalloc byte[32 + NameMax + 2];
+        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
+        Span<byte> n = stackalloc byte[attr.Length + 1];
+        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        fixed (byte* pp = path)
+        fixed (byte* pn = n)
+        {
+            if (!xattrAt)
+                return Errno.Check(Libc.lremovexattr(pp, pn));
+            return (int)Errno.Check(Libc.syscall6(XattrAtCalls.RemoveXattrAt, dirFd, (long)pp, OpenFlags.AT_SYMLINK_NOFOLLOW,
+                (long)pn, 0, 0));
+        }
+    }
 }

@@ -42,6 +42,11 @@ public sealed class XattrAtTests
         Answer("list too small", Sys.ListXattrAt(dir, B("l"), buffer[..3]));
         Answer("list of a dir", Sys.ListXattrAt(dir, B("d"), buffer), buffer);
         Answer("list of a missing entry", Sys.ListXattrAt(dir, B("missing"), buffer));
+        Answer("remove", Sys.RemoveXattrAt(dir, B("f"), B("user.a")));
+        Answer("remove again", Sys.RemoveXattrAt(dir, B("f"), B("user.a")));
+        Answer("remove symlink's own", Sys.RemoveXattrAt(dir, B("l"), B("trusted.a")));
+        Answer("list after removal", Sys.ListXattrAt(dir, B("l"), buffer), buffer);
+        Answer("file's value after removal", Sys.GetXattrAt(dir, B("f"), B("user.a"), buffer));
         return answers;
     }
 
@@ -82,6 +87,8 @@ public sealed class XattrAtTests
                 $"not followed to its target: errno {Errno.ENODATA}", "fifo's value, not opened: 4 fifo", $"absent: errno {Errno.ENODATA}",
                 $"missing entry: errno {Errno.ENOENT}", $"two components: errno {Errno.EINVAL}", "list size: 10 ", "list: 10 trusted.a|",
                 $"list too small: errno {Errno.ERANGE}", "list of a dir: 0 ", $"list of a missing entry: errno {Errno.ENOENT}",
+                "remove: 0 ", $"remove again: errno {Errno.ENODATA}", "remove symlink's own: 0 ", "list after removal: 0 ",
+                $"file's value after removal: errno {Errno.ENODATA}",
             ], proc);
             if (!KernelHasXattrAt())
                 return;

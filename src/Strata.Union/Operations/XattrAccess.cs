@@ -16,18 +16,13 @@ internal sealed class XattrAccess(Engine engine)
             return -Errno.ENODATA;
         // The common case (ls -l asks for every entry's, the kernel for security.capability at each chown) in one
         // syscall: no fd for the entry.
-        if (!node.IsDirectory && node.Unnamed is null)
+        if (IsNamedEntry(node))
         {
             int parentFd = node.ParentFd;
             return parentFd < 0 ? -Errno.ENOENT : Sys.GetXattrAt(parentFd, node.Name, name, value);
         }
-        int fd = OpenTop(node, out bool owned);
-        if (fd < 0)
-            return fd;
-        int rc = Sys.GetXattr(fd, name, value);
-        if (owned)
-            Sys.Close(fd);
-        return rc;
+        int fd = OwnFd(node);
+        return fd < 0 ? fd : Sys.GetXattr(fd, name, value);
     }
 
     /// <summary>The names, without the overlay's own; trusted.* only for a caller who may see them (the kernel's rule).</summary>
@@ -50,12 +45,13 @@ internal sealed class XattrAccess(Engine engine)
 
     private static int ListRaw(Node node, Span<byte> raw)
     {
-        if (node.IsDirectory)
-            return node.Dirs.Length > 0 ? Sys.ListXattr(node.Dirs[0].Fd, raw) : -Errno.ENOENT;
-        if (node.Unnamed is { } unnamed)
-            return Sys.ListXattr(unnamed.Fd, raw);
-        int parentFd = node.ParentFd;
-        return parentFd < 0 ? -Errno.ENOENT : Sys.ListXattrAt(parentFd, node.Name, raw);
+        if (IsNamedEntry(node))
+        {
+            int parentFd = node.ParentFd;
+            return parentFd < 0 ? -Errno.ENOENT : Sys.ListXattrAt(parentFd, node.Name, raw);
+        }
+        int fd = OwnFd(node);
+        return fd < 0 ? fd : Sys.ListXattr(fd, raw);
     }
 
     // Copies the names outside trusted.overlay.* (and trusted.* unless withTrusted) into list (or only counts, for an empty list).
@@ -92,13 +88,13 @@ internal sealed class XattrAccess(Engine engine)
             rc = DropSetGidForAcl(caller, node, name);
         if (rc < 0)
             return rc;
-        int fd = OpenTop(node, out bool owned);
-        if (fd < 0)
-            return fd;
-        rc = Sys.SetXattr(fd, name, value, flags);
-        if (owned)
-            Sys.Close(fd);
-        return rc;
+        if (IsNamedEntry(node))
+        {
+            int parentFd = node.ParentFd;
+            return parentFd < 0 ? -Errno.ENOENT : Sys.SetXattrAt(parentFd, node.Name, name, value, flags);
+        }
+        int fd = OwnFd(node);
+        return fd < 0 ? fd : Sys.SetXattr(fd, name, value, flags);
     }
 
     public int Remove(in Caller caller, Node node, ReadOnlySpan<byte> name)
@@ -118,13 +114,13 @@ internal sealed class XattrAccess(Engine engine)
             rc = DropSetGidForAcl(caller, node, name);
         if (rc < 0)
             return rc;
-        int fd = OpenTop(node, out bool owned);
-        if (fd < 0)
-            return fd;
-        rc = Sys.RemoveXattr(fd, name);
-        if (owned)
-            Sys.Close(fd);
-        return rc;
+        if (IsNamedEntry(node))
+        {
+            int parentFd = node.ParentFd;
+            return parentFd < 0 ? -Errno.ENOENT : Sys.RemoveXattrAt(parentFd, node.Name, name);
+        }
+        int fd = OwnFd(node);
+        return fd < 0 ? fd : Sys.RemoveXattr(fd, name);
     }
 
     /// <summary>
@@ -142,19 +138,15 @@ internal sealed class XattrAccess(Engine engine)
         return Engine.ChmodTop(node, st.Mode & ~FileType.S_ISGID);
     }
 
-    // Directories and nameless files have their fd; anything else gets an O_PATH fd (xattrs go through
-    // /proc/self/fd then).
-    private static int OpenTop(Node node, out bool owned)
+    // Anything but a dir or a nameless file is reached by its name in its top parent dir: one syscall, no fd of its
+    // own, symlinks and device nodes included (their own xattrs; a fifo is not opened).
+    private static bool IsNamedEntry(Node node) => !node.IsDirectory && node.Unnamed is null;
+
+    // The fd a dir or a nameless file keeps open.
+    private static int OwnFd(Node node)
     {
-        owned = false;
-        if (node.IsDirectory)
-            return node.Dirs.Length > 0 ? node.Dirs[0].Fd : -Errno.ENOENT;
         if (node.Unnamed is { } unnamed)
             return unnamed.Fd;
-        int parentFd = node.ParentFd;
-        if (parentFd < 0)
-            return -Errno.ENOENT;
-        owned = true;
-        return Sys.OpenAt(parentFd, node.Name, OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW);
+        return node.Dirs.Length > 0 ? node.Dirs[0].Fd : -Errno.ENOENT;
     }
 }
