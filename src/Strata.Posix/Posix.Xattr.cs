@@ -95,15 +95,24 @@ public static unsafe partial class Posix
         return true;
     }
 
+    // "/proc/self/fd/" + an fd + "/" + NAME + NUL at most.
+    private const int EntryPathMax = 32 + NameMax + 2;
+
+    // The entry's path (see EntryPath) and the xattr's name, NUL-terminated (attrZ: NameMax + 1 bytes); 0 or an errno.
+    private static int EntryAndAttr(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, bool xattrAt, Span<byte> path, Span<byte> attrZ)
+    {
+        if (attr.Length > NameMax) return -Errno.ERANGE;
+        return EntryPath(dirFd, name, xattrAt, path) && Terminate(attr, attrZ) ? 0 : -Errno.EINVAL;
+    }
+
     /// <summary>One xattr of a dir entry (a symlink's own, not its target's), as <see cref="GetXattr"/>, in one syscall.</summary>
     public static int GetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, Span<byte> value)
     {
-        if (attr.Length > NameMax) return -Errno.ERANGE;
         bool xattrAt = XattrAtCalls.Available;
-        Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
-        Span<byte> n = stackalloc byte[attr.Length + 1];
-        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        Span<byte> path = stackalloc byte[EntryPathMax];
+        Span<byte> n = stackalloc byte[NameMax + 1];
+        int rc = EntryAndAttr(dirFd, name, attr, xattrAt, path, n);
+        if (rc < 0) return rc;
         fixed (byte* pp = path)
         fixed (byte* pn = n)
         fixed (byte* pv = value)
@@ -119,12 +128,11 @@ public static unsafe partial class Posix
     /// <summary>Sets one xattr of a dir entry (a symlink's own, a fifo's without opening it), in one syscall.</summary>
     public static int SetXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr, ReadOnlySpan<byte> value, int flags = 0)
     {
-        if (attr.Length > NameMax) return -Errno.ERANGE;
         bool xattrAt = XattrAtCalls.Available;
-        Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
-        Span<byte> n = stackalloc byte[attr.Length + 1];
-        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        Span<byte> path = stackalloc byte[EntryPathMax];
+        Span<byte> n = stackalloc byte[NameMax + 1];
+        int rc = EntryAndAttr(dirFd, name, attr, xattrAt, path, n);
+        if (rc < 0) return rc;
         fixed (byte* pp = path)
         fixed (byte* pn = n)
         fixed (byte* pv = value)
@@ -141,7 +149,7 @@ public static unsafe partial class Posix
     public static int ListXattrAt(int dirFd, ReadOnlySpan<byte> name, Span<byte> list)
     {
         bool xattrAt = XattrAtCalls.Available;
-        Span<byte> path = stackalloc byte[32 + NameMax + 2];
+        Span<byte> path = stackalloc byte[EntryPathMax];
         if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
         fixed (byte* pp = path)
         fixed (byte* pl = list)
@@ -156,12 +164,11 @@ public static unsafe partial class Posix
     /// <summary>Removes one xattr of a dir entry (a symlink's own), in one syscall.</summary>
     public static int RemoveXattrAt(int dirFd, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attr)
     {
-        if (attr.Length > NameMax) return -Errno.ERANGE;
         bool xattrAt = XattrAtCalls.Available;
-        Span<byte> path = stackalloc byte[32 + NameMax + 2];
-        if (!EntryPath(dirFd, name, xattrAt, path)) return -Errno.EINVAL;
-        Span<byte> n = stackalloc byte[attr.Length + 1];
-        if (!Terminate(attr, n)) return -Errno.EINVAL;
+        Span<byte> path = stackalloc byte[EntryPathMax];
+        Span<byte> n = stackalloc byte[NameMax + 1];
+        int rc = EntryAndAttr(dirFd, name, attr, xattrAt, path, n);
+        if (rc < 0) return rc;
         fixed (byte* pp = path)
         fixed (byte* pn = n)
         {
