@@ -37,7 +37,7 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union, P
         {
             ref Backing backing = ref CollectionsMarshal.GetValueRefOrAddDefault(_byNode, node, out bool exists);
             if (!exists)
-                backing = Register(node);
+                backing = Register(node, (int)open.Fh);
             else if (backing.Id >= 0 && backing.Layer != union.TopLayerOf(node))
             {
                 union.DetachName(node);
@@ -68,11 +68,17 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union, P
     }
 
     // Plain opens (the engine's fds follow a copy-up) for the lower files passthrough=upper keeps out.
-    private Backing Register(ulong node)
+    private Backing Register(ulong node, int handle)
     {
         int top = union.TopLayerOf(node);
         if (mode == PassthroughMode.Upper && (union.IsReadOnly || top != 0))
             return new Backing { Id = -1, Layer = top };
+        // The kernel takes only a path and the server's credentials from the file it is given (each open gets a
+        // backing file of its own, made with that open's flags), so the open's own fd serves where it names the
+        // top file for good: an upper file, or any file of a read-only union. A lower file's fd in a writable
+        // union may be moved to the copy by a copy-up at any moment, so that one gets an fd of its own.
+        if (top == 0 || union.IsReadOnly)
+            return new Backing { Id = Math.Max(channel.OpenBacking(handle), -1), Layer = top };
         int rc = union.OpenLayerFile(node, out int fd, out int layer);
         if (rc < 0)
             return new Backing { Id = -1, Layer = union.TopLayerOf(node) };
