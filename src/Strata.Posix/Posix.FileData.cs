@@ -47,10 +47,17 @@ public static unsafe partial class Posix
     /// Copies a whole file's data from one fd to a new, empty fd: only the data extents SEEK_DATA/SEEK_HOLE find
     /// (each by copy_file_range, which reflinks where the filesystem can, else by read/write), then the length is
     /// set, so holes stay holes, a trailing one included (the length is left alone when the data reached it: the
-    /// truncate would only cost a call). Where the source cannot tell its holes, all of it is copied.
+    /// truncate would only cost a call). Where the source cannot tell its holes, all of it is copied; so it is where
+    /// the caller knows it has none (<paramref name="mayHaveHoles"/> false: as many blocks as bytes), which saves the
+    /// two seeks a file.
     /// </summary>
-    public static int CopyData(int from, int to, long length)
+    public static int CopyData(int from, int to, long length, bool mayHaveHoles = true)
     {
+        if (!mayHaveHoles)
+        {
+            long copied = CopyRange(from, to, 0, length);
+            return copied < 0 ? (int)copied : copied == length ? 0 : FTruncate(to, length);
+        }
         long position = 0, reached = 0;
         while (position < length)
         {

@@ -197,7 +197,9 @@ internal sealed class CopyUp(LayerStack layers, WorkDir work, NodeTable nodes, O
         int src = Sys.OpenAt(fromDir, name, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW);
         if (src < 0)
             return src;
-        int rc = Sys.CopyData(src, copy, (long)st.Size);
+        // A file with a 512-byte block for every 512 bytes has no holes to look for (or it has blocks allocated past
+        // its end as well: its holes are then copied as zeros, the same data in more space).
+        int rc = Sys.CopyData(src, copy, (long)st.Size, mayHaveHoles: st.Blocks * 512 < st.Size);
         // Owner before mode: chown clears set-id bits (and security.capability, copied after).
         if (rc >= 0)
             rc = Sys.FChown(copy, st.Uid, st.Gid);
