@@ -17,7 +17,9 @@ namespace Strata.Union.Watching;
 /// and waking this thread for each one cost the mount more than the work of skipping them: the wake-up lands on
 /// the thread that made the change, and each read takes the lock the requests need. So after a read the thread
 /// lets events gather for <see cref="Gather"/> before it looks again: a burst is read a millisecond's worth at a
-/// time, while a change after a quiet spell still wakes it at once.
+/// time, while a change after a quiet spell still wakes it at once. A read of only the engine's own events is
+/// skipped without the lock; for the others the thread takes the lock only when it is free (see
+/// <see cref="EnterWhenFree"/>).
 /// </remarks>
 internal sealed class LayerWatcher : IDisposable
 {
@@ -98,9 +100,19 @@ internal sealed class LayerWatcher : IDisposable
             if (n <= 0)
                 return;
             _batch.Clear();
-            int events;
-            lock (_engine.Gate)
-                events = Translate(buffer.AsSpan(0, n));
+            ReadOnlySpan<byte> read = buffer.AsSpan(0, n);
+            if (NeedsNodes(read, out int events))
+            {
+                EnterWhenFree();
+                try
+                {
+                    Translate(read);
+                }
+                finally
+                {
+                    _engine.Gate.Exit();
+                }
+            }
             _batch.SendTo(_sink);
             Volatile.Write(ref _events, _events + events);
             Volatile.Write(ref _reads, _reads + 1);
@@ -108,20 +120,49 @@ internal sealed class LayerWatcher : IDisposable
         }
     }
 
-    /// <returns>The number of events read.</returns>
-    private int Translate(ReadOnlySpan<byte> events)
+    // Whether any of the events is a change to map to nodes (not the engine's own, nor one without a dir); and how many there are.
+    private bool NeedsNodes(ReadOnlySpan<byte> events, out int count)
     {
-        int count = 0;
+        count = 0;
+        bool needed = false;
         var reader = new FanotifyEventReader(events);
         while (reader.MoveNext())
         {
             count++;
+            needed |= (reader.Mask & Fanotify.FAN_Q_OVERFLOW) != 0 || !IsOwnOrDirless(reader);
+        }
+        return needed;
+    }
+
+    private bool IsOwnOrDirless(in FanotifyEventReader reader) => reader.Pid == _ownPid || reader.Directory.IsEmpty;
+
+    // A request that holds the lock is on the hot path: were this thread waiting in Enter, the request's Exit would
+    // have to wake it (a futex call and a context switch on the request's time, on each of a burst's reads). So the
+    // lock is taken when it is free, looked at again after a gather's pause while it is not, and waited for only
+    // after a few such looks (a change behind the union's back must not wait for a busy mount to go quiet).
+    private void EnterWhenFree()
+    {
+        for (int look = 0; look < 8; look++)
+        {
+            if (_engine.Gate.TryEnter())
+                return;
+            Thread.Sleep(Gather);
+        }
+        _engine.Gate.Enter();
+    }
+
+    // Called with the engine's lock held.
+    private void Translate(ReadOnlySpan<byte> events)
+    {
+        var reader = new FanotifyEventReader(events);
+        while (reader.MoveNext())
+        {
             if ((reader.Mask & Fanotify.FAN_Q_OVERFLOW) != 0)
             {
                 EverythingChanged();
                 continue;
             }
-            if (reader.Pid == _ownPid || reader.Directory.IsEmpty)
+            if (IsOwnOrDirless(reader))
                 continue;
             foreach (var (node, layer) in _marks.Holders(reader.Directory))
             {
@@ -131,7 +172,6 @@ internal sealed class LayerWatcher : IDisposable
                     EntryChanged(node, layer, reader.Name, reader.Mask);
             }
         }
-        return count;
     }
 
     // The dir itself changed (its attributes, or xattrs: an opaque mark, say) or went away: its merge may differ.
