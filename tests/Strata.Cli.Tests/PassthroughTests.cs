@@ -59,6 +59,36 @@ public sealed class PassthroughTests
     });
 
     [Fact]
+    public void AWriteOnlyOpenFirstLeavesLaterReadsAndWritesOfTheFileToPassthrough() => Bounded.Run(() =>
+    {
+        using TempDir dir = MountLayout.Create();
+        using var mount = StrataMount.Mount(MountLayout.Options, dir["overlay"], dir.Path);
+        byte[] first = RandomBytes(16 * MiB, 4), second = RandomBytes(16 * MiB, 5);
+
+        // The write-only open registers the inode's backing file (its own fd); the opens after it, with other flags,
+        // share it, also once that first open is closed.
+        using var writer = new FileStream(dir["overlay/f"], FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        writer.Write(first);
+        long before = StrataCommand.RequestsHandled(dir["overlay"]);
+        using var reader = new FileStream(dir["overlay/f"], FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        writer.Dispose();
+        var back = new byte[first.Length];
+        reader.ReadExactly(back);
+        Assert.Equal(first, back);
+        using (var both = new FileStream(dir["overlay/f"], FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0))
+        {
+            both.Write(second);
+            both.Position = 0;
+            both.ReadExactly(back);
+            Assert.Equal(second, back);
+        }
+        long after = StrataCommand.RequestsHandled(dir["overlay"]);
+        // 48 MiB through the server would be at least 48 READ/WRITE requests of 1 MiB.
+        Assert.True(after - before < 20, $"{after - before} requests for 16 MiB read, 16 MiB written and 16 MiB read again");
+        Assert.Equal(second, File.ReadAllBytes(dir["upper/f"]));
+    });
+
+    [Fact]
     public void MappedWritesLandInTheUpperFile() => Bounded.Run(() =>
     {
         using TempDir dir = MountLayout.Create();
