@@ -83,8 +83,9 @@ public sealed class PassthroughTests
             Assert.Equal(second, back);
         }
         long after = StrataCommand.RequestsHandled(dir["overlay"]);
-        // 48 MiB through the server would be at least 48 READ/WRITE requests of 1 MiB.
-        Assert.True(after - before < 20, $"{after - before} requests for 16 MiB read, 16 MiB written and 16 MiB read again");
+        // Through the server, the 16 MiB written would be 16 WRITE requests of 1 MiB on their own (the reads may come
+        // from the page cache); passthrough takes the opens, releases and a getxattr or so.
+        Assert.True(after - before < 16, $"{after - before} requests for 16 MiB read, 16 MiB written and 16 MiB read again");
         Assert.Equal(second, File.ReadAllBytes(dir["upper/f"]));
     });
 
