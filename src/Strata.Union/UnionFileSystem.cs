@@ -280,9 +280,10 @@ public sealed class UnionFileSystem : IDisposable
     }
 
     /// <summary>
-    /// An fd of the node's top-most file for a front end that hands the layer file itself to the kernel (FUSE
-    /// passthrough): read-write where the union writes (the upper layer), read-only in a lower one, where it must
-    /// never be written. <paramref name="layer"/> says which; the caller closes the fd.
+    /// A read-only fd of the node's top-most file for a front end that hands the layer file itself to the kernel
+    /// (FUSE passthrough, which takes only the file's path and the server's credentials from it: each open gets a
+    /// backing file of its own, with that open's flags). <paramref name="layer"/> says which layer it is in; the
+    /// caller closes the fd.
     /// </summary>
     public int OpenLayerFile(ulong node, out int fd, out int layer)
     {
@@ -296,11 +297,7 @@ public sealed class UnionFileSystem : IDisposable
             if (n.Type != FileType.S_IFREG)
                 return -Errno.EINVAL;
             layer = n.TopLayer;
-            int access = _engine.Layers.IsUpper(layer) ? OpenFlags.O_RDWR : OpenFlags.O_RDONLY;
-            rc = FileOpener.OpenTop(n, access, out ulong handle);
-            // A file that cannot be opened for writing (immutable, append-only) still serves reads.
-            if (rc < 0 && access == OpenFlags.O_RDWR)
-                rc = FileOpener.OpenTop(n, OpenFlags.O_RDONLY, out handle);
+            rc = FileOpener.OpenTop(n, OpenFlags.O_RDONLY, out ulong handle);
             fd = (int)handle;
             return rc;
         }
