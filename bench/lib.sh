@@ -24,8 +24,9 @@ bench_build_strata() {
 
 bench_cleanup() {
   local root=$1 m
-  for m in "$root"/m-*; do
-    while mountpoint -q "$m"; do umount -l "$m" || break; done
+  # Every mount below the run's dir, the deepest first (the tmpfs rows mount their targets inside a tmpfs there).
+  for m in $(awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
   done
   rm -rf "$root"
 }
