@@ -161,8 +161,10 @@ run_workload roundtrip us no w_roundtrip
 
 # Not issue workloads either: the copy-up loop and 4 KiB creates (written by the shell itself, no process a file)
 # with every layer on a tmpfs. No disk and no ext4 allocator add their noise there (on this VM's ext4, 1000
-# copy-ups vary by 50-150 ms between runs of one target), so these rows show steadily what each target's own work
-# costs: the numbers to compare two builds by. plain has no overlay to measure here.
+# copy-ups vary by 50-150 ms between runs of one target), so these rows show better what each target's own work
+# costs. The create row held within about 15% between runs; the copy-up row has a slow spell for a minute or two
+# right after the layers are built (with -w tmpfs), so compare its samples, not only its median (bench/RESULTS.md,
+# stop 24). plain has no overlay to measure here.
 if [[ -z $only || $only == *",tmpfs,"* || $only == *",tmpfs-"* ]]; then
   root="$run_root/tmpfs" skipped=plain
   mkdir -p "$root"
