@@ -77,7 +77,7 @@ internal sealed class BackingFiles(FuseChannel channel, UnionFileSystem union, P
         // backing file of its own, made with that open's flags), so the open's own fd serves where it names the
         // top file for good: an upper file, or any file of a read-only union. A lower file's fd in a writable
         // union may be moved to the copy by a copy-up at any moment, so that one gets an fd of its own.
-        if (top == 0 || union.IsReadOnly)
+        if (top == 0 || (top > 0 && union.IsReadOnly))
             return new Backing { Id = Math.Max(channel.OpenBacking(handle), -1), Layer = top };
         int rc = union.OpenLayerFile(node, out int fd, out int layer);
         if (rc < 0)
