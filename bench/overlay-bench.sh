@@ -176,11 +176,7 @@ if [[ -z $only || $only == *",tmpfs,"* || $only == *",tmpfs-"* ]]; then
   }
   run_workload tmpfs-copyup s yes w_append
   run_workload tmpfs-create s yes w_create_by_shell
-  for t in kernel fuse-overlayfs strata; do
-    while mountpoint -q "$root/m-$t"; do umount "$root/m-$t" 2>/dev/null || umount -l "$root/m-$t"; done
-  done
-  # Lazily: a FUSE server may still hold its layer dirs for a moment after its unmount.
-  umount -l "$root"
+  # Its mounts stay until the run's cleanup, which takes every mount below the run's dir.
   root=$run_root skipped=""
 fi
 
