@@ -7,6 +7,7 @@ bench_install_tools() {
   command -v git >/dev/null || need+=(git)
   command -v python3 >/dev/null || need+=(python3)
   command -v cc >/dev/null || need+=(gcc)
+  command -v perf >/dev/null || need+=(linux-perf)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
@@ -164,6 +165,24 @@ bench_mount_latency() {
   stat "$m/tree" >/dev/null
   end=$(date +%s%N)
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }'
+}
+
+bench_fuse_target() { [ "$1" = strata ] || [ "$1" = fuse-overlayfs ]; }
+
+# Requests the kernel sent to FUSE servers (any of them: the run's mounts are the only ones) while a command ran,
+# divided by the command's units of work: PER COMMAND... Counted at the fuse:fuse_request_send tracepoint.
+bench_fuse_requests() {
+  local per=$1 out
+  shift
+  out=$(mktemp)
+  if ! perf stat -x, -e fuse:fuse_request_send -a -o "$out" -- "$@" >/dev/null 2>&1; then
+    echo "command failed: $*" >&2
+    rm -f "$out"
+    echo nan
+    return 0
+  fi
+  awk -F, -v per="$per" '$3 == "fuse:fuse_request_send" { printf "%.2f\n", $1 / per; found = 1 } END { if (!found) print "nan" }' "$out"
+  rm -f "$out"
 }
 
 # Peak resident memory of the mount's server process, in MB.

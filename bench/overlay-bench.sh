@@ -46,7 +46,7 @@ BENCH_ORDER=()
 # A workload: name, unit, a "prepare" step run untimed before each repetition, and the timed step.
 run_workload() { # name unit fresh(yes/no) command...
   local name=$1 u=$2 fresh=$3; shift 3
-  [[ -z $only || $only == *",$name,"* || $only == *",${name%%-*},"* ]] || return 0
+  [[ -z $only || $only == *",$name,"* || $only == *",${name%%-*},"* || $only == *",${name%-requests},"* ]] || return 0
   # The targets take turns within each repetition, so that a slow spell of the machine (its disk is a host
   # file: writeback there can halve a run's throughput for seconds) falls on all of them, not on one; and each
   # repetition starts one target further on, so that none always runs right after the same one (seqwrite by
@@ -116,6 +116,15 @@ run_workload server-rss-100k MB no w_rss
 w_ls() { bench_drop_caches; bench_time ls -l "$1/wide"; }
 w_readdir() { bench_time bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ls -f "$0" >/dev/null; done' "$1/wide"; }
 run_workload ls-l s no w_ls
+# Not one of the workloads: FUSE requests an entry of that cold listing (the FUSE targets only). Multiplied
+# by the roundtrip row's price of a request, it is the part of the ls-l row that kernel overlayfs does not pay.
+w_ls_requests() {
+  bench_fuse_target "$2" || { echo nan; return; }
+  local entries; entries=$(ls -A "$1/wide" | wc -l)
+  bench_drop_caches
+  bench_fuse_requests "$entries" ls -l "$1/wide"
+}
+run_workload ls-l-requests req no w_ls_requests
 run_workload readdir-x10 s no w_readdir
 
 # 4. Create 10k files of 4 KiB; delete 10k lower files (whiteouts).
@@ -146,6 +155,12 @@ run_workload randread-4k IOPS no w_randread
 # 7. Extract a tarball of a real tree into the merged dir.
 w_untar() { bench_time tar -xf "$tarball" -C "$1"; }
 run_workload untar s yes w_untar
+# Not one of the workloads: FUSE requests an entry of the tarball (the FUSE targets only): with the
+# roundtrip row, the floor under the untar row, since the kernel's FUSE client sends most of them whatever the
+# server answers (bench/RESULTS.md, stop 25, lists them).
+tar_entries=$(tar -tf "$tarball" | wc -l)
+w_untar_requests() { bench_fuse_target "$2" || { echo nan; return; }; bench_fuse_requests "$tar_entries" tar -xf "$tarball" -C "$1"; }
+run_workload untar-requests req yes w_untar_requests
 
 # 8. git status in a 20k-file repository kept in a lower.
 w_git() { git -C "$1/repo" status --porcelain >/dev/null; bench_time git -C "$1/repo" status --porcelain; }
