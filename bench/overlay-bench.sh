@@ -132,6 +132,9 @@ w_create() { bench_time bash -c 'mkdir "$0/new"; head -c 4096 /dev/zero > "$0/.b
 w_delete() { bench_time rm -rf "$1/del"; }
 run_workload create s yes w_create
 run_workload delete s yes w_delete
+# Not one of the issue's workloads: FUSE requests a deleted file (the FUSE targets only), as for ls-l-requests.
+w_delete_requests() { bench_fuse_target "$2" || { echo nan; return; }; bench_fuse_requests "$deletes" rm -rf "$1/del"; }
+run_workload delete-requests req yes w_delete_requests
 
 # 5. Copy-up: append to 1k lower files of 64 KiB; first write to a 1 GiB lower file.
 # Written back first, as for seqwrite: a copy-up is synced (as the kernel's is), and that sync must not also pay for
